@@ -1,0 +1,59 @@
+"""Every tunable of Jol in one place.
+
+Paths resolve against the repository root, not the current directory, so
+`jol` behaves the same wherever it is started. Each value can be overridden
+by the environment variable named beside it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default.resolve()
+
+
+def data_dir() -> Path:
+    """Folder holding the shared input data (`JOL_DATA_DIR`, default `../shared/data`)."""
+    return _env_path("JOL_DATA_DIR", REPO_ROOT.parent / "shared" / "data")
+
+
+def cache_dir() -> Path:
+    """Folder for compiled artifacts and downloads (`JOL_CACHE_DIR`, default `build/`)."""
+    return _env_path("JOL_CACHE_DIR", REPO_ROOT / "build")
+
+
+# Default city: Almaty. Paths are relative to data_dir().
+DEFAULT_CITY = "Almaty"
+DEFAULT_OSM = "almaty-osm-2012/almaty-2012-clean.osm.bz2"
+DEFAULT_DEM = ("almaty-dem/N43E076.hgt", "almaty-dem/N43E077.hgt")
+DEFAULT_GTFS = ("almaty-transit/almaty_gtfs.zip",)
+DEFAULT_GRAPH_NAME = "almaty"
+
+
+def default_graph_dir() -> Path:
+    """Where `jol build` with no flags writes, and `jol serve` with no --graph reads."""
+    return cache_dir() / DEFAULT_GRAPH_NAME
+
+
+# Compiled artifact format; bump when arrays change so old builds are rebuilt.
+ARTIFACT_FORMAT_VERSION = 1
+
+# Routing
+COST_SCALE = 10  # integer CCH weights are tenths of a second
+SNAP_MAX_DISTANCE_M = 500.0  # farther than this from any usable edge: "outside the area"
+SNAP_CANDIDATES = 16  # nearest edge samples examined when snapping a point
+
+# Elevation: grades are smoothed over this horizontal distance (metres) because
+# one SRTM pixel is ~90 m and most edges are shorter.
+GRADE_SMOOTHING_M = 90.0
+DEM_SAMPLE_SPACING_M = 15.0
+
+# HTTP limits
+MAX_REQUEST_BYTES = 64 * 1024
+MAX_OVERRIDES = 32
