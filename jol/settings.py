@@ -57,3 +57,21 @@ DEM_SAMPLE_SPACING_M = 15.0
 # HTTP limits
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_OVERRIDES = 32
+
+# Web service (web/). Each can be overridden in create_app(config=...) too.
+# Tile URL template for the page's map; `JOL_TILE_URL`. Offline, tiles fail to
+# load and the page falls back to Jol's own street lines from /api/v1/streets.
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = "© OpenStreetMap contributors"
+# Comma-separated origins allowed by CORS (`JOL_CORS_ORIGINS`); empty means CORS off.
+DEFAULT_CORS_ORIGINS = ""
+# /api/v1/streets: hard cap on lines per answer (keeps a city-wide bbox cheap to
+# draw) and the largest bbox side accepted, in degrees (~0.3° ≈ 25-33 km here).
+STREETS_DEFAULT_LIMIT = 2000
+STREETS_MAX_LIMIT = 10000
+STREETS_MAX_BBOX_DEG = 0.5
+# /api/v1/places: largest `limit` the API passes through to the place index.
+PLACES_MAX_LIMIT = 50
+# Page language: the default and every language the interface is translated into.
+DEFAULT_LANGUAGE = "ru"
+LANGUAGES = ("ru", "kk", "en")
