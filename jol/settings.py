@@ -75,3 +75,8 @@ PLACES_MAX_LIMIT = 50
 # Page language: the default and every language the interface is translated into.
 DEFAULT_LANGUAGE = "ru"
 LANGUAGES = ("ru", "kk", "en")
+
+# Named places (graph_build/places.py writes, routing/places.py reads).
+PLACES_FILENAME = "places.parquet"
+# Longest search text accepted, in characters; longer is a client error, not a search.
+PLACES_MAX_QUERY_CHARS = 100
