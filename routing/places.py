@@ -1,0 +1,330 @@
+"""Search named places by text in Russian, Kazakh or English (reads places.parquet).
+
+Names and queries go through the same `normalize`, so one comparison covers
+every script and spelling:
+
+1. casefold;
+2. Latin -> Cyrillic, longest match first (`_LATIN`): shch->щ, zh->ж, sh->ш,
+   ch->ч, kh->х, ts->ц, ya->я, yu->ю, yo->ё, then one letter each
+   (a->а, b->б, c->к, d->д, e->е, f->ф, g->г, h->х, i->и, j->ж, k->к, l->л,
+   m->м, n->н, o->о, p->п, q->к, r->р, s->с, t->т, u->у, v->в, w->в, x->кс,
+   y->й, z->з, and Kazakh Latin ä->а, ö->о, ü->у, ğ->г, ı->ы, ş->ш, ç->ч, ñ->н);
+   so "dostyk" -> "достык" and English names (name:en, int_name) are matched
+   in the same space as Cyrillic ones;
+3. fold letters users type inconsistently: ё, э->е; Kazakh ә->а, ғ->г, қ->к,
+   ң->н, ө->о, ұ, ү->у, һ->х, і->и; й, ы->и; ь, ъ dropped; я->иа, ю->иу (their
+   sound, so "Абай" is a prefix of the genitive "Абая": "абаи" / "абаиа");
+4. anything not a letter or digit becomes a space; doubled letters collapse
+   ("Сейфуллина" and "Seifulin" meet).
+
+Rank (best first): exact name (also ignoring street words like "ул.", "пр.",
+"даңғылы") > every query word is a prefix of a name word > the query is a
+substring of a name; then streets and stations before stops, facilities and
+entrances; then distance to `near`; then shorter names.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+
+from jol import settings
+
+KINDS = ("street", "station", "stop", "facility", "entrance")
+# Streets and stations are what people name as a destination most often.
+_KIND_RANK = {"street": 0, "station": 0, "stop": 1, "facility": 2, "entrance": 3}
+_ACCESS_GROUPS = ("mobility", "musculoskeletal", "visual", "hearing")
+_NAME_COLUMNS = ("name", "name_ru", "name_kk", "name_en", "name_int")
+_EARTH_RADIUS_M = 6_371_008.8
+_NO_MATCH = 3
+
+_LATIN = {
+    "shch": "щ",
+    "zh": "ж",
+    "sh": "ш",
+    "ch": "ч",
+    "kh": "х",
+    "ts": "ц",
+    "ya": "я",
+    "yu": "ю",
+    "yo": "ё",
+    "a": "а",
+    "b": "б",
+    "c": "к",
+    "d": "д",
+    "e": "е",
+    "f": "ф",
+    "g": "г",
+    "h": "х",
+    "i": "и",
+    "j": "ж",
+    "k": "к",
+    "l": "л",
+    "m": "м",
+    "n": "н",
+    "o": "о",
+    "p": "п",
+    "q": "к",
+    "r": "р",
+    "s": "с",
+    "t": "т",
+    "u": "у",
+    "v": "в",
+    "w": "в",
+    "x": "кс",
+    "y": "й",
+    "z": "з",
+    "ä": "а",
+    "ö": "о",
+    "ü": "у",
+    "ğ": "г",
+    "ı": "ы",
+    "ş": "ш",
+    "ç": "ч",
+    "ñ": "н",
+}
+_LATIN_RE = re.compile("|".join(sorted(_LATIN, key=len, reverse=True)))
+_FOLD = str.maketrans(
+    {
+        "ё": "е",
+        "э": "е",
+        "ә": "а",
+        "ғ": "г",
+        "қ": "к",
+        "ң": "н",
+        "ө": "о",
+        "ұ": "у",
+        "ү": "у",
+        "һ": "х",
+        "і": "и",
+        "й": "и",
+        "ы": "и",
+        "ь": "",
+        "ъ": "",
+        "я": "иа",
+        "ю": "иу",
+    }
+)
+_NON_WORD = re.compile(r"[\W_]+")
+_DOUBLED = re.compile(r"(\w)\1+")
+
+
+def normalize(text: str) -> str:
+    """Search form of `text` (see module docstring); words separated by one space."""
+    s = _LATIN_RE.sub(lambda m: _LATIN[m.group(0)], text.casefold())
+    s = s.translate(_FOLD)
+    s = _NON_WORD.sub(" ", s)
+    return _DOUBLED.sub(r"\1", s).strip()
+
+
+# Street-type words, so "Абая" is an exact match for "Абая прс." and "пр. Абая".
+_STREET_WORDS = frozenset(
+    normalize(w)
+    for w in (
+        "ул",
+        "улица",
+        "пр",
+        "прс",
+        "просп",
+        "проспект",
+        "пер",
+        "переулок",
+        "бул",
+        "бульвар",
+        "мкр",
+        "микрорайон",
+        "им",
+        "имени",
+        "даңғылы",
+        "көшесі",
+        "шағын ауданы",
+        "street",
+        "str",
+        "avenue",
+        "ave",
+    )
+    for w in normalize(w).split()
+)
+
+
+def _core(key: str) -> str:
+    return " ".join(w for w in key.split() if w not in _STREET_WORDS)
+
+
+class PlaceIndex:
+    """In-memory text index over places.parquet; safe to share between threads."""
+
+    def __init__(self, columns: dict[str, list]) -> None:
+        self._cols = columns
+        self._lat = np.asarray(columns["lat"], dtype=np.float64)
+        self._lon = np.asarray(columns["lon"], dtype=np.float64)
+        self._kind_rank = np.array(
+            [_KIND_RANK.get(k, len(_KIND_RANK)) for k in columns["kind"]], dtype=np.int64
+        )
+        self._name_len = np.array([len(n) for n in columns["name"]], dtype=np.int64)
+        # Final tie-break (name, then id) precomputed so ranking is one np.lexsort.
+        by_name = sorted(
+            range(len(self._lat)), key=lambda i: (columns["name"][i], columns["place_id"][i])
+        )
+        self._name_rank = np.empty(len(by_name), dtype=np.int64)
+        self._name_rank[by_name] = np.arange(len(by_name))
+        # One entry per distinct normalized name of a place, held as numpy string
+        # arrays so matching runs in C (np.char) rather than a Python loop.
+        entry_place: list[int] = []
+        keys: list[str] = []
+        for i in range(len(self._lat)):
+            seen: set[str] = set()
+            for col in _NAME_COLUMNS:
+                key = normalize(columns[col][i] or "")
+                if key and key not in seen:
+                    seen.add(key)
+                    entry_place.append(i)
+                    keys.append(key)
+        self._entry_place = np.array(entry_place, dtype=np.int64)
+        self._entry_key = np.array(keys, dtype=str)
+        self._entry_core = np.array([_core(k) for k in keys], dtype=str)
+        self._entry_padded = np.array([" " + k for k in keys], dtype=str)
+        self._kind = np.array(columns["kind"], dtype=str)
+
+    @classmethod
+    def load(cls, directory: Path) -> PlaceIndex:
+        """Read `directory/places.parquet` (written by graph_build.places.write_places)."""
+        table = pq.read_table(Path(directory) / settings.PLACES_FILENAME)
+        return cls(table.to_pydict())
+
+    def __len__(self) -> int:
+        return len(self._lat)
+
+    def search(
+        self,
+        q: str,
+        limit: int = 10,
+        kinds: Sequence[str] | None = None,
+        near: tuple[float, float] | None = None,
+    ) -> list[dict]:
+        """Best `limit` places whose name matches `q`, best first.
+
+        `kinds` restricts to some of `KINDS`; `near` is (lat, lon) in degrees and
+        orders equally good matches by distance. Raises ValueError on an empty or
+        over-long `q`, a `limit` outside 1..PLACES_MAX_LIMIT, an unknown kind or
+        an impossible `near`.
+        """
+        nq = self._validated_query(q)
+        _check_limit(limit)
+        allowed = _check_kinds(kinds)
+        here = _check_near(near)
+        if not nq:
+            return []  # only punctuation: nothing can match
+        qcore = _core(nq)
+        tier = self._entry_tiers(nq, qcore)
+        if allowed is not None:
+            tier[~np.isin(self._kind[self._entry_place], list(allowed))] = _NO_MATCH
+        hit = np.flatnonzero(tier < _NO_MATCH)
+        if hit.size == 0:
+            return []
+        # Best tier per place: sort hits by (place, tier) and keep each place's first.
+        by_place = hit[np.lexsort((tier[hit], self._entry_place[hit]))]
+        places, first = np.unique(self._entry_place[by_place], return_index=True)
+        tiers = tier[by_place[first]]
+        if here is None:
+            dist = np.zeros(len(places))
+        else:
+            dist = _distance_m(here, self._lat[places], self._lon[places])
+        # np.lexsort sorts by the LAST key first.
+        order = np.lexsort(
+            (
+                self._name_rank[places],
+                self._name_len[places],
+                dist,
+                self._kind_rank[places],
+                tiers,
+            )
+        )
+        return [self._result(int(places[j])) for j in order[:limit]]
+
+    def _validated_query(self, q: str) -> str:
+        if not isinstance(q, str) or not q.strip():
+            raise ValueError("q must be non-empty text")
+        if len(q) > settings.PLACES_MAX_QUERY_CHARS:
+            raise ValueError(f"q must be at most {settings.PLACES_MAX_QUERY_CHARS} characters")
+        return normalize(q)
+
+    def _entry_tiers(self, nq: str, qcore: str) -> np.ndarray:
+        """Per entry: 0 exact, 1 every query word prefixes a name word, 2 substring.
+
+        Street words are ignored on both sides for "exact" and "prefix" when the
+        query has other words, so "Абая даңғылы" meets "пр. Абая"; `_NO_MATCH` else.
+        """
+        tier = np.full(len(self._entry_key), _NO_MATCH, dtype=np.int64)
+        tier[np.char.find(self._entry_key, nq) >= 0] = 2
+        prefix = np.ones(len(tier), dtype=bool)
+        for token in (qcore or nq).split():
+            prefix &= np.char.find(self._entry_padded, " " + token) >= 0
+        tier[prefix] = 1
+        exact = self._entry_key == nq
+        if qcore:
+            exact |= self._entry_core == qcore
+        tier[exact] = 0
+        return tier
+
+    def _result(self, i: int) -> dict:
+        c = self._cols
+        if c["access_mobility"][i] is None:
+            access = None
+        else:
+            access = {g: c[f"access_{g}"][i] for g in _ACCESS_GROUPS}
+        return {
+            "id": c["place_id"][i],
+            "kind": c["kind"][i],
+            "category": c["category"][i],
+            "name": c["name"][i],
+            "names": {"ru": c["name_ru"][i], "kk": c["name_kk"][i], "en": c["name_en"][i]},
+            "lat": float(self._lat[i]),
+            "lon": float(self._lon[i]),
+            "access": access,
+        }
+
+
+def _check_limit(limit: int) -> None:
+    if (
+        isinstance(limit, bool)
+        or not isinstance(limit, int)
+        or not 1 <= limit <= settings.PLACES_MAX_LIMIT
+    ):
+        raise ValueError(f"limit must be an integer in 1..{settings.PLACES_MAX_LIMIT}")
+
+
+def _check_kinds(kinds: Sequence[str] | None) -> frozenset[str] | None:
+    if kinds is None:
+        return None
+    if isinstance(kinds, str):
+        kinds = [kinds]  # a lone string would otherwise be read letter by letter
+    unknown = set(kinds) - set(KINDS)
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be a non-empty subset of {KINDS}")
+    return frozenset(kinds)
+
+
+def _check_near(near: tuple[float, float] | None) -> tuple[float, float] | None:
+    if near is None:
+        return None
+    try:
+        lat, lon = float(near[0]), float(near[1])
+    except (TypeError, ValueError, IndexError) as exc:
+        raise ValueError("near must be (lat, lon) in degrees") from exc
+    if len(near) != 2 or not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise ValueError("near must be (lat, lon) with lat in -90..90 and lon in -180..180")
+    return lat, lon
+
+
+def _distance_m(here: tuple[float, float], lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Great-circle distance in metres (haversine) from `here` to each point."""
+    lat0, lon0 = math.radians(here[0]), math.radians(here[1])
+    la, lo = np.radians(lat), np.radians(lon)
+    h = np.sin((la - lat0) / 2) ** 2 + math.cos(lat0) * np.cos(la) * np.sin((lo - lon0) / 2) ** 2
+    return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
