@@ -206,16 +206,11 @@ class ValhallaEngine:
             # Valhalla raises for "no path", "no suitable edges near location", ...
             return None
 
-    def way_ids(self, encoded_shape: str, profile: str) -> list[int]:
-        """OSM way ids along a route shape, in travel order, consecutive repeats merged.
-
-        `edge_walk` follows the exact edges of the shape rather than map-matching
-        noisy GPS, so the ids are those of the route itself.
-        """
+    def _trace_way_ids(self, encoded_shape: str, profile: str, match: str) -> list[int]:
         answer = self.actor.trace_attributes(
             {
                 "encoded_polyline": encoded_shape,
-                "shape_match": "edge_walk",
+                "shape_match": match,
                 "costing": "pedestrian",
                 "costing_options": self._costing(profile),
                 "filters": {"attributes": ["edge.way_id"], "action": "include"},
@@ -226,6 +221,21 @@ class ValhallaEngine:
             if not ids or ids[-1] != edge["way_id"]:
                 ids.append(int(edge["way_id"]))
         return ids
+
+    def way_ids(self, encoded_shape: str, profile: str) -> list[int]:
+        """OSM way ids along a route shape, in travel order, consecutive repeats merged.
+
+        `edge_walk` follows the exact edges of the shape rather than map-matching
+        it, so the ids are those of the route itself. It occasionally gives up on
+        Valhalla's own shapes; map matching an exact shape is then the fallback.
+        Returns [] if both fail.
+        """
+        for match in ("edge_walk", "walk_or_snap"):
+            try:
+                return self._trace_way_ids(encoded_shape, profile, match)
+            except RuntimeError:
+                continue
+        return []
 
     def route(
         self,
