@@ -14,7 +14,8 @@ stop        highway=bus_stop, public_transport=platform|stop_position, railway=t
 street      ways with highway=* and a name; all ways sharing a name become ONE row,
             located at the merged vertex nearest the (lat, lon) median of all vertices
 facility    amenity, shop, tourism, healthcare, office, leisure, government or building
-            with a name (nodes, ways, multipolygon relations)
+            with a name, and aeroway=aerodrome|terminal (nodes, ways, multipolygon
+            relations)
 entrance    entrance=* nodes that are named or lie on a facility way (their name is then
             the facility's name and `parent_id` the facility's place_id)
 ==========  ==============================================================================
@@ -79,6 +80,8 @@ _FACILITY_KEYS = (
     "government",
     "building",
 )
+# The airport is a major destination but carries none of the keys above.
+_FACILITY_TAGS = (("aeroway", "aerodrome"), ("aeroway", "terminal"))
 _STATION_TAGS = (
     ("railway", "station"),
     ("railway", "halt"),
@@ -233,6 +236,9 @@ def _classify(tags: Mapping[str, str], is_way: bool) -> tuple[str, str] | None:
     for key in _FACILITY_KEYS:
         if key in tags:
             return "facility", f"{key}={tags[key]}"
+    for key, value in _FACILITY_TAGS:
+        if tags.get(key) == value:
+            return "facility", f"{key}={value}"
     if not is_way and "entrance" in tags:
         return "entrance", f"entrance={tags['entrance']}"
     return None
@@ -258,13 +264,15 @@ def _centroid(lats: np.ndarray, lons: np.ndarray) -> tuple[float, float]:
     closed = len(lats) >= 4 and lats[0] == lats[-1] and lons[0] == lons[-1]
     if closed:
         k = math.cos(math.radians(float(lats.mean())))
-        x, y = lons * k, lats
+        # Relative to the first vertex: products of raw degrees (~43 x 77) would
+        # cancel catastrophically against building-sized areas (~1e-8 deg²).
+        x, y = (lons - lons[0]) * k, lats - lats[0]
         cross = x[:-1] * y[1:] - x[1:] * y[:-1]
         area = cross.sum() / 2.0
         if abs(area) > 1e-14:
             cx = ((x[:-1] + x[1:]) * cross).sum() / (6.0 * area)
             cy = ((y[:-1] + y[1:]) * cross).sum() / (6.0 * area)
-            return float(cy), float(cx / k)
+            return float(lats[0] + cy), float(lons[0] + cx / k)
         lats, lons = lats[:-1], lons[:-1]
     return float(lats.mean()), float(lons.mean())
 
