@@ -248,7 +248,8 @@ class ValhallaEngine:
         """Route between (lat, lon) points; None when Valhalla finds no route.
 
         Returns distance_m (metres), duration_s (seconds), coordinates as
-        [[lon, lat], ...] and, if asked, way_ids (OSM way ids in travel order).
+        [[lon, lat], ...], encoded_shapes (polyline6 per leg, for `way_ids`) and, if
+        asked, way_ids (OSM way ids in travel order).
         """
         answer = self._raw_route(origin, destination, profile)
         if answer is None:
@@ -264,6 +265,7 @@ class ValhallaEngine:
             "distance_m": summary["length"] * 1000.0,
             "duration_s": summary["time"],
             "coordinates": shape,
+            "encoded_shapes": [leg["shape"] for leg in legs],
         }
         if with_way_ids:
             result["way_ids"] = [w for leg in legs for w in self.way_ids(leg["shape"], profile)]
