@@ -149,7 +149,8 @@ def download_gtfs(url: str, out_dir: Path) -> Path:
         "bytes": size,
         "etag": etag,
         "last_modified": last_modified,
-        "fetched_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        # Microseconds: two fetches within one second must still order correctly.
+        "fetched_at": datetime.now(tz=UTC).isoformat(timespec="microseconds"),
     }
     _write_json_atomic(final.with_name(f"{sha[:16]}.gtfs.json"), record)
     return final
