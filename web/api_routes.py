@@ -1,0 +1,118 @@
+"""JSON API under /api/v1: translates HTTP into routing calls and back.
+
+No routing logic lives here: every answer comes from the Router, PlaceIndex
+or StreetLines held by the app (see web.app).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from jol import settings
+from web import params
+from web.downloads import route_geojson, route_gpx
+from web.errors import ApiError, invalid
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _router() -> Any:
+    return current_app.extensions["jol.router"]
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness plus what data is loaded (city, OSM date, artifact hashes)."""
+    return jsonify({"status": "ok", "data": _router().info()})
+
+
+@bp.get("/profiles")
+def profiles() -> Response:
+    """Every profile with its limits, and the JSON Schema of `overrides`."""
+    router = _router()
+    return jsonify({"profiles": router.profiles(), "overrides_schema": router.profile_schema()})
+
+
+@bp.post("/route")
+def route_post() -> Response:
+    """Plan a route from a JSON body; `?format=geojson|gpx` for a download."""
+    fmt = params.route_format(request.args)
+    if not request.is_json:
+        raise invalid("Content-Type", "must be application/json")
+    # Parsed here rather than by Flask so the error names the problem; reading
+    # the data enforces MAX_CONTENT_LENGTH (413) before any parsing.
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except ValueError as exc:
+        raise invalid("body", "malformed JSON") from exc
+    return _answer(params.route_from_json(body), fmt)
+
+
+@bp.get("/route")
+def route_get() -> Response:
+    """Plan a route from query parameters, so downloads can be plain links."""
+    fmt = params.route_format(request.args)
+    return _answer(params.route_from_args(request.args), fmt)
+
+
+@bp.get("/places")
+def places() -> Response:
+    """Search streets, stops and facilities by name (ru, kk, en)."""
+    index = current_app.extensions.get("jol.places")
+    if index is None:
+        raise ApiError(
+            "Place search is not available: the compiled graph has no place index.",
+            code="unavailable",
+            http_status=503,
+        )
+    q = request.args.get("q")
+    if q is None:
+        raise invalid("q", "required query parameter")
+    limit = params.bounded_int(request.args.get("limit"), "limit", 10, settings.PLACES_MAX_LIMIT)
+    near_text = request.args.get("near")
+    near = params.lat_lon_pair(near_text, "near") if near_text else None
+    kinds_text = request.args.get("kinds")
+    kinds = [k for k in kinds_text.split(",") if k] if kinds_text else None
+    try:
+        found = index.search(q, limit=limit, kinds=kinds, near=near)
+    except ValueError as exc:
+        raise invalid("q", str(exc)) from exc
+    return jsonify({"places": found})
+
+
+@bp.get("/streets")
+def streets() -> Response:
+    """Street lines of the compiled graph inside `bbox`, for the offline base map."""
+    box = params.bbox(request.args.get("bbox"))
+    limit = params.bounded_int(
+        request.args.get("limit"),
+        "limit",
+        settings.STREETS_DEFAULT_LIMIT,
+        settings.STREETS_MAX_LIMIT,
+    )
+    features, truncated = current_app.extensions["jol.streets"].query(box, limit)
+    return jsonify(
+        {"type": "FeatureCollection", "features": features, "truncated": truncated, "limit": limit}
+    )
+
+
+def _answer(query: params.RouteQuery, fmt: str) -> Response:
+    answer = _router().route(
+        query.origin, query.destination, query.profile, query.overrides or None
+    )
+    if fmt == "geojson":
+        response = jsonify(route_geojson(answer))
+        response.mimetype = "application/geo+json"
+        return _attachment(response, "jol-route.geojson")
+    if fmt == "gpx":
+        response = Response(route_gpx(answer), mimetype="application/gpx+xml")
+        return _attachment(response, "jol-route.gpx")
+    return jsonify(answer)
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

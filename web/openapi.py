@@ -1,0 +1,495 @@
+"""OpenAPI 3.1 description of every endpoint, served at GET /openapi.json.
+
+The `overrides` schema is taken from the loaded Router so the document always
+matches the profiles actually served. Tests validate real responses against
+these schemas, so a change to an answer must be reflected here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from jol import settings
+from web.params import ROUTE_FORMATS
+
+bp = Blueprint("openapi", __name__)
+
+_UNKNOWN = {"type": "string", "const": "unknown"}
+_TRISTATE = {"type": "string", "enum": ["yes", "no", "unknown"]}
+
+
+def _num_or_unknown() -> dict[str, Any]:
+    return {"oneOf": [{"type": "number"}, _UNKNOWN]}
+
+
+def _any_or_unknown() -> dict[str, Any]:
+    # Barrier tags beyond the core set (handrail, sound, ...) are free-form OSM
+    # values or "unknown"; the API passes them through unchanged.
+    return {"type": ["string", "number", "boolean", "null"]}
+
+
+def _lang_text() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {k: {"type": "string"} for k in settings.LANGUAGES},
+        "additionalProperties": {"type": "string"},
+    }
+
+
+def _point() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["lat", "lon"],
+        "additionalProperties": False,
+        "properties": {
+            "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "degrees"},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180, "description": "degrees"},
+        },
+    }
+
+
+def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
+    barrier = {
+        "type": "object",
+        "required": ["kind", "lat", "lon"],
+        "properties": {
+            "kind": {"type": "string", "description": "kerb, crossing, steps, elevator, gate, ..."},
+            "osm_id": {"type": ["integer", "null"]},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "height_cm": _num_or_unknown(),
+            "signals": _TRISTATE,
+            "sound": _any_or_unknown(),
+            "vibration": _any_or_unknown(),
+            "tactile_paving": _TRISTATE,
+            "step_count": {"oneOf": [{"type": "integer"}, _UNKNOWN]},
+            "handrail": _any_or_unknown(),
+        },
+        "additionalProperties": True,
+    }
+    segment = {
+        "type": "object",
+        "required": ["osm_way_id", "highway", "length_m", "duration_s", "coordinates_range"],
+        "properties": {
+            "osm_way_id": {"type": ["integer", "null"]},
+            "name": {"type": ["string", "null"]},
+            "highway": {"type": ["string", "null"]},
+            "footway": {"type": ["string", "null"]},
+            "length_m": {"type": "number", "minimum": 0},
+            "duration_s": {"type": "number", "minimum": 0},
+            "surface": {"type": "string"},
+            "smoothness": {"type": "string"},
+            "incline": {
+                "type": "object",
+                "properties": {
+                    "grade_pct": {"type": ["number", "null"]},
+                    "max_up_pct": {"type": ["number", "null"]},
+                    "max_down_pct": {"type": ["number", "null"]},
+                    "source": {"type": "string", "enum": ["tag", "dem", "unknown"]},
+                },
+            },
+            "width": _num_or_unknown(),
+            "lit": _TRISTATE,
+            "coordinates_range": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0},
+                "minItems": 2,
+                "maxItems": 2,
+            },
+            "barriers": {"type": "array", "items": {"$ref": "#/components/schemas/Barrier"}},
+        },
+        "additionalProperties": True,
+    }
+    line = {
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"const": "LineString"},
+            "coordinates": {
+                "type": "array",
+                "items": {"type": "array", "items": {"type": "number"}, "minItems": 2},
+            },
+        },
+    }
+    route = {
+        "type": "object",
+        "required": ["distance_m", "duration_s", "geometry", "segments"],
+        "properties": {
+            "distance_m": {"type": "number", "minimum": 0, "description": "metres"},
+            "duration_s": {"type": "number", "minimum": 0, "description": "seconds"},
+            "ascent_m": {"type": "number", "minimum": 0},
+            "descent_m": {"type": "number", "minimum": 0},
+            "geometry": {"$ref": "#/components/schemas/LineString"},
+            "segments": {"type": "array", "items": {"$ref": "#/components/schemas/Segment"}},
+            "unknown": {
+                "type": "object",
+                "properties": {
+                    "kerbs": {"type": "integer", "minimum": 0},
+                    "crossings": {"type": "integer", "minimum": 0},
+                    "surface_m": {"type": "number", "minimum": 0},
+                    "incline_m": {"type": "number", "minimum": 0},
+                    "width_m": {"type": "number", "minimum": 0},
+                },
+            },
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    snap_point = {
+        "type": "object",
+        "required": ["lat", "lon"],
+        "properties": {
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "distance_m": {"type": "number", "minimum": 0},
+        },
+    }
+    return {
+        "Point": _point(),
+        "Overrides": overrides_schema,
+        "RouteRequest": {
+            "type": "object",
+            "required": ["from", "to", "profile"],
+            "additionalProperties": False,
+            "properties": {
+                "from": {"$ref": "#/components/schemas/Point"},
+                "to": {"$ref": "#/components/schemas/Point"},
+                "profile": {"type": "string", "description": "a name from GET /api/v1/profiles"},
+                "overrides": {"$ref": "#/components/schemas/Overrides"},
+                "depart_at": {
+                    "type": "string",
+                    "description": "ISO 8601 date-time; accepted for transit, street routes "
+                    "do not depend on it",
+                },
+            },
+        },
+        "Barrier": barrier,
+        "Segment": segment,
+        "LineString": line,
+        "Route": route,
+        "RouteAnswer": {
+            "type": "object",
+            "required": ["profile", "routes"],
+            "properties": {
+                "profile": {"type": "string"},
+                "overrides": {"type": "object"},
+                "snap": {
+                    "type": "object",
+                    "properties": {"from": snap_point, "to": snap_point},
+                },
+                "routes": {"type": "array", "items": {"$ref": "#/components/schemas/Route"}},
+            },
+        },
+        "Profile": {
+            "type": "object",
+            "required": ["name", "title"],
+            "properties": {
+                "name": {"type": "string"},
+                "title": _lang_text(),
+                "description": _lang_text(),
+                "limits": {"type": "object"},
+                "speed_mps": {"type": "number", "exclusiveMinimum": 0},
+            },
+        },
+        "ProfilesAnswer": {
+            "type": "object",
+            "required": ["profiles", "overrides_schema"],
+            "properties": {
+                "profiles": {"type": "array", "items": {"$ref": "#/components/schemas/Profile"}},
+                "overrides_schema": {"type": "object"},
+            },
+        },
+        "Health": {
+            "type": "object",
+            "required": ["status", "data"],
+            "properties": {
+                "status": {"const": "ok"},
+                "data": {
+                    "type": "object",
+                    "required": ["city", "bbox", "nodes", "edges", "artifacts"],
+                    "properties": {
+                        "city": {"type": "string"},
+                        "osm_date": {"type": ["string", "null"]},
+                        "bbox": {
+                            "type": "array",
+                            "items": {"type": "number"},
+                            "minItems": 4,
+                            "maxItems": 4,
+                            "description": "[min_lon, min_lat, max_lon, max_lat], degrees",
+                        },
+                        "nodes": {"type": "integer", "minimum": 0},
+                        "edges": {"type": "integer", "minimum": 0},
+                        "artifacts": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                            "description": "file name -> sha256 hex",
+                        },
+                        "built_at": {"type": ["string", "null"]},
+                    },
+                },
+            },
+        },
+        "Place": {
+            "type": "object",
+            "required": ["id", "kind", "name", "lat", "lon"],
+            "properties": {
+                "id": {"type": ["string", "integer"]},
+                "kind": {"type": "string"},
+                "category": {"type": ["string", "null"]},
+                "name": {"type": "string"},
+                "names": {
+                    "type": "object",
+                    "additionalProperties": {"type": ["string", "null"]},
+                },
+                "lat": {"type": "number"},
+                "lon": {"type": "number"},
+                "access": {"type": ["object", "null"]},
+            },
+        },
+        "PlacesAnswer": {
+            "type": "object",
+            "required": ["places"],
+            "properties": {
+                "places": {"type": "array", "items": {"$ref": "#/components/schemas/Place"}}
+            },
+        },
+        "StreetsAnswer": {
+            "type": "object",
+            "required": ["type", "features", "truncated", "limit"],
+            "properties": {
+                "type": {"const": "FeatureCollection"},
+                "truncated": {"type": "boolean"},
+                "limit": {"type": "integer"},
+                "features": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "geometry", "properties"],
+                        "properties": {
+                            "type": {"const": "Feature"},
+                            "geometry": {"$ref": "#/components/schemas/LineString"},
+                            "properties": {
+                                "type": "object",
+                                "required": ["osm_way_id", "highway", "length_m"],
+                                "properties": {
+                                    "osm_way_id": {"type": "integer"},
+                                    "highway": {"type": "string"},
+                                    "length_m": {"type": "number", "minimum": 0},
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "RouteGeoJSON": {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"const": "FeatureCollection"},
+                "features": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["type", "geometry", "properties"],
+                        "properties": {
+                            "type": {"const": "Feature"},
+                            "properties": {
+                                "type": "object",
+                                "required": ["kind"],
+                                "properties": {"kind": {"enum": ["route", "segment", "barrier"]}},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "additionalProperties": False,
+            "properties": {
+                "error": {
+                    "type": "object",
+                    "required": ["code", "message", "details"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "code": {
+                            "type": "string",
+                            "description": "invalid_request, unknown_profile, invalid_override, "
+                            "outside_area, no_accessible_route, not_found, method_not_allowed, "
+                            "request_too_large, unavailable, internal_error",
+                        },
+                        "message": {"type": "string"},
+                        "details": {"type": "object"},
+                    },
+                }
+            },
+        },
+    }
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def _errors(*statuses: str) -> dict[str, Any]:
+    text = {
+        "400": "Invalid request (the field is named in details.field)",
+        "413": "Request body too large",
+        "422": "Outside the mapped area, or no accessible route (details.blocking)",
+        "503": "The compiled data lacks what this endpoint needs",
+    }
+    return {s: {"description": text[s], "content": _json("Error")} for s in statuses}
+
+
+def _query(name: str, description: str, *, required: bool = False, **schema: Any) -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for this service."""
+    formats = list(ROUTE_FORMATS)
+    route_responses = {
+        "200": {
+            "description": "A route (format=json), a GeoJSON FeatureCollection "
+            "(format=geojson) or a GPX 1.1 file (format=gpx)",
+            "content": {
+                **_json("RouteAnswer"),
+                "application/geo+json": {"schema": {"$ref": "#/components/schemas/RouteGeoJSON"}},
+                "application/gpx+xml": {"schema": {"type": "string"}},
+            },
+        },
+        **_errors("400", "413", "422"),
+    }
+    fmt = _query("format", "Answer format", enum=formats, default="json")
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Jol accessible routing API",
+            "version": "1.0.0",
+            "description": "Accessible walking and wheelchair routes in Almaty. Coordinates are "
+            "WGS84 degrees, distances metres, durations seconds. Every error is "
+            '{"error": {"code", "message", "details"}}.',
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "paths": {
+            "/api/v1/route": {
+                "post": {
+                    "operationId": "planRoute",
+                    "summary": "Plan an accessible route",
+                    "parameters": [fmt],
+                    "requestBody": {"required": True, "content": _json("RouteRequest")},
+                    "responses": route_responses,
+                },
+                "get": {
+                    "operationId": "planRouteGet",
+                    "summary": "Plan a route from query parameters (used by download links)",
+                    "parameters": [
+                        _query("from", "Origin 'lat,lon' in degrees", required=True),
+                        _query("to", "Destination 'lat,lon' in degrees", required=True),
+                        _query("profile", "Profile name", required=True),
+                        _query("overrides", "JSON object of profile overrides"),
+                        _query("depart_at", "ISO 8601 date-time"),
+                        fmt,
+                    ],
+                    "responses": route_responses,
+                },
+            },
+            "/api/v1/profiles": {
+                "get": {
+                    "operationId": "listProfiles",
+                    "summary": "Profiles, their limits and the overrides schema",
+                    "responses": {
+                        "200": {"description": "Profiles", "content": _json("ProfilesAnswer")}
+                    },
+                }
+            },
+            "/api/v1/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Service status and the loaded data",
+                    "responses": {"200": {"description": "Healthy", "content": _json("Health")}},
+                }
+            },
+            "/api/v1/places": {
+                "get": {
+                    "operationId": "searchPlaces",
+                    "summary": "Find streets, stops and facilities by name (ru, kk, en)",
+                    "parameters": [
+                        _query("q", "Name or part of it", required=True),
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": settings.PLACES_MAX_LIMIT,
+                                "default": 10,
+                            },
+                        },
+                        _query("near", "'lat,lon' in degrees; nearer places rank higher"),
+                        _query("kinds", "Comma-separated place kinds to keep"),
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": "Matches, best first",
+                            "content": _json("PlacesAnswer"),
+                        },
+                        **_errors("400", "503"),
+                    },
+                }
+            },
+            "/api/v1/streets": {
+                "get": {
+                    "operationId": "streets",
+                    "summary": "Street lines of the compiled graph in a bbox (offline base map)",
+                    "parameters": [
+                        _query(
+                            "bbox",
+                            "min_lon,min_lat,max_lon,max_lat in degrees; each side at most "
+                            f"{settings.STREETS_MAX_BBOX_DEG}",
+                            required=True,
+                        ),
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "description": "Most lines returned; major streets first",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": settings.STREETS_MAX_LIMIT,
+                                "default": settings.STREETS_DEFAULT_LIMIT,
+                            },
+                        },
+                    ],
+                    "responses": {
+                        "200": {"description": "Street lines", "content": _json("StreetsAnswer")},
+                        **_errors("400"),
+                    },
+                }
+            },
+            "/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1 document"}},
+                }
+            },
+        },
+        "components": {"schemas": _schemas(overrides_schema)},
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    """Serve the OpenAPI document built from the loaded router."""
+    router = current_app.extensions["jol.router"]
+    return jsonify(build_spec(router.profile_schema()))

@@ -1,0 +1,56 @@
+"""The planner page at `/` (static files are served by Flask from web/static).
+
+The page is rendered in the requested language (`?lang=`, default Russian) so
+it reads correctly before any script runs; all three translations are embedded
+so switching language needs no further request and works offline.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, current_app, render_template, request
+
+from jol import settings
+
+bp = Blueprint("page", __name__)
+
+_I18N_DIR = Path(__file__).resolve().parent / "i18n"
+
+
+@cache
+def translations() -> dict[str, dict[str, str]]:
+    """Every interface language -> {message key: text}, read once."""
+    return {
+        lang: json.loads((_I18N_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+        for lang in settings.LANGUAGES
+    }
+
+
+@bp.get("/")
+def index() -> str:
+    """The planner page."""
+    lang = request.args.get("lang", settings.DEFAULT_LANGUAGE)
+    if lang not in settings.LANGUAGES:
+        lang = settings.DEFAULT_LANGUAGE
+    router = current_app.extensions["jol.router"]
+    info = router.info()
+    client_config = {
+        "tileUrl": current_app.config["JOL_TILE_URL"],
+        "tileAttribution": current_app.config["JOL_TILE_ATTRIBUTION"],
+        "bbox": info.get("bbox"),
+        "city": info.get("city"),
+        "languages": list(settings.LANGUAGES),
+        "defaultLanguage": settings.DEFAULT_LANGUAGE,
+        "placesAvailable": current_app.extensions.get("jol.places") is not None,
+        "streetsMaxBboxDeg": settings.STREETS_MAX_BBOX_DEG,
+    }
+    return render_template(
+        "index.html",
+        lang=lang,
+        t=translations()[lang],
+        i18n=translations(),
+        client_config=client_config,
+    )

@@ -1,0 +1,998 @@
+/* Jol planner page: place search comboboxes, profile limits, route display.
+ *
+ * Everything shown on the map is also written out as text in the results
+ * section, so the page works with a screen reader and without the map.
+ * Coordinates are WGS84 degrees, distances metres, durations seconds.
+ */
+(function () {
+  "use strict";
+
+  var CONFIG = JSON.parse(document.getElementById("jol-config").textContent);
+  var I18N = JSON.parse(document.getElementById("jol-i18n").textContent);
+  var LANG_KEY = "jol.lang";
+  var SEARCH_DELAY_MS = 250; // wait for a pause in typing before asking the server
+  var STREETS_MIN_ZOOM = 11; // below this the whole city is one blur of lines
+  var STREETS_DELAY_MS = 200;
+  // A segment steeper than this share of the profile's incline limit is
+  // marked "steep" so people see where the hard climbs are.
+  var STEEP_SHARE_OF_LIMIT = 0.75;
+  var COORD_RE = /^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,;\s]\s*(-?\d{1,3}(?:\.\d+)?)\s*$/;
+
+  // Glyph + shape per barrier kind: markers differ by symbol and outline, not
+  // only by colour, and the legend explains each in words.
+  var BARRIER_GLYPHS = {
+    kerb: "⌐",
+    crossing: "≡",
+    steps: "☰",
+    elevator: "⇅",
+    gate: "⊓",
+    other: "!",
+    unknown_stretch: "?",
+    blocking: "✕",
+  };
+  var ACCESS_STYLES = {
+    ok: { color: "#0b5d1e", weight: 6, dashArray: null },
+    unknown: { color: "#8a4b00", weight: 6, dashArray: "10 8" },
+    steep: { color: "#6a1b9a", weight: 7, dashArray: "2 8" },
+  };
+
+  var state = {
+    lang: document.documentElement.lang || CONFIG.defaultLanguage,
+    profiles: [],
+    schema: { properties: {} },
+    points: { from: null, to: null },
+    labels: { from: "", to: "" },
+    lastAnswer: null,
+    lastError: null,
+    lastQuery: null,
+  };
+
+  var map, routeLayer, markerLayer, streetsLayer, endMarkers = {};
+  var tilesLoaded = false;
+  var streetsRequest = 0;
+  var streetsTimer = null;
+
+  // ---------- i18n ----------
+
+  function t(key, vars) {
+    var table = I18N[state.lang] || I18N[CONFIG.defaultLanguage];
+    var text = table[key] !== undefined ? table[key] : I18N.en[key] !== undefined ? I18N.en[key] : key;
+    if (vars) {
+      Object.keys(vars).forEach(function (name) {
+        text = text.split("{" + name + "}").join(String(vars[name]));
+      });
+    }
+    return text;
+  }
+
+  function localized(value) {
+    if (value === null || value === undefined) return "";
+    if (typeof value === "string") return value;
+    return value[state.lang] || value.en || value.ru || Object.values(value)[0] || "";
+  }
+
+  function applyLanguage(lang) {
+    if (!I18N[lang]) lang = CONFIG.defaultLanguage;
+    state.lang = lang;
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-i18n]").forEach(function (el) {
+      el.textContent = t(el.getAttribute("data-i18n"));
+    });
+    document.querySelectorAll("[data-i18n-aria-label]").forEach(function (el) {
+      el.setAttribute("aria-label", t(el.getAttribute("data-i18n-aria-label")));
+    });
+    document.title = t("page_title");
+    document.getElementById("lang-select").value = lang;
+    renderProfiles();
+    renderLegend();
+    renderDataInfo();
+    if (state.lastAnswer) renderRoute(state.lastAnswer, false);
+    else if (state.lastError) renderError(state.lastError, false);
+  }
+
+  function rememberLanguage(lang) {
+    try {
+      window.localStorage.setItem(LANG_KEY, lang);
+    } catch (e) {
+      /* storage may be disabled; the switch still works for this visit */
+    }
+  }
+
+  function storedLanguage() {
+    try {
+      return window.localStorage.getItem(LANG_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // ---------- formatting ----------
+
+  function num(value, digits) {
+    return new Intl.NumberFormat(state.lang, { maximumFractionDigits: digits }).format(value);
+  }
+
+  function distance(m) {
+    if (m >= 1000) return t("kilometers", { n: num(m / 1000, 1) });
+    return t("meters", { n: num(Math.round(m), 0) });
+  }
+
+  function duration(s) {
+    return t("minutes", { n: num(Math.max(1, Math.round(s / 60)), 0) });
+  }
+
+  function yesNo(value) {
+    if (value === "yes" || value === true) return t("value_yes");
+    if (value === "no" || value === false) return t("value_no");
+    if (value === undefined || value === null || value === "unknown") return t("value_unknown");
+    return String(value);
+  }
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (name === "text") node.textContent = attrs[name];
+      else node.setAttribute(name, attrs[name]);
+    });
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined) {
+        node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+      }
+    });
+    return node;
+  }
+
+  // ---------- map ----------
+
+  function initMap() {
+    map = L.map("map", { zoomControl: true, attributionControl: true });
+    var b = CONFIG.bbox;
+    if (b && b.length === 4) map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
+    else map.setView([43.238, 76.945], 12);
+    var tiles = L.tileLayer(CONFIG.tileUrl, {
+      maxZoom: 19,
+      attribution: CONFIG.tileAttribution,
+    });
+    tiles.on("tileload", function () {
+      tilesLoaded = true;
+      document.getElementById("tiles-note").hidden = true;
+      if (streetsLayer) streetsLayer.clearLayers();
+    });
+    tiles.on("tileerror", function () {
+      if (!tilesLoaded) {
+        document.getElementById("tiles-note").hidden = false;
+        scheduleStreets();
+      }
+    });
+    tiles.addTo(map);
+    // Jol's own streets sit under the route; drawn only when tiles fail.
+    streetsLayer = L.geoJSON(null, {
+      style: { color: "#757575", weight: 1.5, opacity: 0.9 },
+      interactive: false,
+      renderer: L.canvas(),
+    }).addTo(map);
+    routeLayer = L.layerGroup().addTo(map);
+    markerLayer = L.layerGroup().addTo(map);
+    map.on("moveend", function () {
+      if (!tilesLoaded) scheduleStreets();
+    });
+    map.on("click", function (ev) {
+      var end = document.querySelector("input[name=map-click]:checked").value;
+      setPoint(end, ev.latlng.lat, ev.latlng.lng, t("point_from_map"));
+      var input = document.getElementById(end + "-input");
+      input.value = formatCoords(ev.latlng.lat, ev.latlng.lng);
+      if (end === "from") document.querySelector("input[name=map-click][value=to]").checked = true;
+    });
+  }
+
+  // Every failed tile fires an error; one street request per burst is enough.
+  function scheduleStreets() {
+    window.clearTimeout(streetsTimer);
+    streetsTimer = window.setTimeout(loadStreets, STREETS_DELAY_MS);
+  }
+
+  function loadStreets() {
+    if (!map || map.getZoom() < STREETS_MIN_ZOOM) {
+      if (streetsLayer) streetsLayer.clearLayers();
+      return;
+    }
+    var bounds = map.getBounds();
+    var side = CONFIG.streetsMaxBboxDeg;
+    var c = bounds.getCenter();
+    var half = side / 2;
+    var box = [
+      Math.max(bounds.getWest(), c.lng - half),
+      Math.max(bounds.getSouth(), c.lat - half),
+      Math.min(bounds.getEast(), c.lng + half),
+      Math.min(bounds.getNorth(), c.lat + half),
+    ].map(function (v) {
+      return v.toFixed(5);
+    });
+    var ticket = ++streetsRequest;
+    fetch("/api/v1/streets?bbox=" + box.join(","))
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (data) {
+        if (!data || ticket !== streetsRequest || tilesLoaded) return;
+        streetsLayer.clearLayers();
+        streetsLayer.addData(data);
+      })
+      .catch(function () {
+        /* the base map is decoration; the route and list still work */
+      });
+  }
+
+  function markerIcon(kind, label, extraClass) {
+    var glyph = BARRIER_GLYPHS[kind] || BARRIER_GLYPHS.other;
+    return L.divIcon({
+      className: "jol-marker jol-marker-" + kind + (extraClass ? " " + extraClass : ""),
+      html: '<span role="img" aria-label="' + escapeAttr(label) + '">' + glyph + "</span>",
+      iconSize: [26, 26],
+      iconAnchor: [13, 13],
+    });
+  }
+
+  function endIcon(letter, label) {
+    return L.divIcon({
+      className: "jol-marker jol-marker-end",
+      html: '<span role="img" aria-label="' + escapeAttr(label) + '">' + letter + "</span>",
+      iconSize: [30, 30],
+      iconAnchor: [15, 15],
+    });
+  }
+
+  function escapeAttr(text) {
+    return String(text)
+      .replace(/&/g, "&amp;")
+      .replace(/"/g, "&quot;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;");
+  }
+
+  function placeEndMarker(end) {
+    if (!map) return;
+    if (endMarkers[end]) map.removeLayer(endMarkers[end]);
+    var p = state.points[end];
+    if (!p) return;
+    var label = t(end === "from" ? "marker_start" : "marker_end");
+    // Markers repeat what the form already says, so they stay out of the tab order.
+    endMarkers[end] = L.marker([p.lat, p.lon], {
+      icon: endIcon(end === "from" ? "A" : "B", label),
+      keyboard: false,
+      title: label,
+    }).addTo(map);
+  }
+
+  // ---------- place search combobox (WAI-ARIA APG combobox with listbox popup) ----------
+
+  function formatCoords(lat, lon) {
+    return lat.toFixed(6) + ", " + lon.toFixed(6);
+  }
+
+  function parseCoords(text) {
+    var m = COORD_RE.exec(text);
+    if (!m) return null;
+    var lat = parseFloat(m[1]);
+    var lon = parseFloat(m[2]);
+    if (lat < -90 || lat > 90 || lon < -180 || lon > 180) return null;
+    return { lat: lat, lon: lon };
+  }
+
+  function setPoint(end, lat, lon, label) {
+    state.points[end] = lat === null ? null : { lat: lat, lon: lon };
+    state.labels[end] = label || "";
+    var input = document.getElementById(end + "-input");
+    input.removeAttribute("aria-invalid");
+    document.getElementById(end + "-error").textContent = "";
+    placeEndMarker(end);
+  }
+
+  function Combobox(end) {
+    this.end = end;
+    this.input = document.getElementById(end + "-input");
+    this.listbox = document.getElementById(end + "-listbox");
+    this.options = [];
+    this.active = -1;
+    this.timer = null;
+    this.request = 0;
+    var self = this;
+    this.input.addEventListener("input", function () {
+      self.onInput();
+    });
+    this.input.addEventListener("keydown", function (ev) {
+      self.onKeyDown(ev);
+    });
+    this.input.addEventListener("blur", function () {
+      // Delay so a click on an option lands before the list closes.
+      window.setTimeout(function () {
+        self.close();
+      }, 150);
+    });
+  }
+
+  Combobox.prototype.onInput = function () {
+    var text = this.input.value;
+    var coords = parseCoords(text);
+    window.clearTimeout(this.timer);
+    if (coords) {
+      setPoint(this.end, coords.lat, coords.lon, text.trim());
+      this.close();
+      return;
+    }
+    setPoint(this.end, null, null, "");
+    if (text.trim().length < 2) {
+      this.close();
+      return;
+    }
+    if (!CONFIG.placesAvailable) {
+      document.getElementById("places-status").textContent = t("places_unavailable");
+      return;
+    }
+    var self = this;
+    this.timer = window.setTimeout(function () {
+      self.search(text.trim());
+    }, SEARCH_DELAY_MS);
+  };
+
+  Combobox.prototype.search = function (q) {
+    var ticket = ++this.request;
+    var self = this;
+    var url = "/api/v1/places?limit=8&q=" + encodeURIComponent(q);
+    var other = state.points[this.end === "from" ? "to" : "from"];
+    if (other) url += "&near=" + other.lat + "," + other.lon;
+    fetch(url)
+      .then(function (r) {
+        return r.ok ? r.json() : { places: [] };
+      })
+      .then(function (data) {
+        if (ticket !== self.request || document.activeElement !== self.input) return;
+        self.show(data.places || []);
+      })
+      .catch(function () {
+        self.show([]);
+      });
+  };
+
+  Combobox.prototype.show = function (places) {
+    var self = this;
+    this.options = places;
+    this.active = -1;
+    this.listbox.textContent = "";
+    places.forEach(function (place, i) {
+      var meta = [place.category || place.kind].filter(Boolean).join(" · ");
+      var li = el("li", { id: self.end + "-option-" + i, role: "option", "aria-selected": "false" }, [
+        el("span", { class: "option-name", text: placeName(place) }),
+        meta ? el("span", { class: "option-meta", text: " — " + meta }) : null,
+      ]);
+      li.addEventListener("mousedown", function (ev) {
+        ev.preventDefault(); // keep focus in the input
+      });
+      li.addEventListener("click", function () {
+        self.choose(i);
+      });
+      self.listbox.appendChild(li);
+    });
+    var status = document.getElementById("places-status");
+    if (places.length) {
+      this.listbox.hidden = false;
+      this.input.setAttribute("aria-expanded", "true");
+      status.textContent = t("places_count", { n: places.length });
+    } else {
+      this.close();
+      status.textContent = t("places_none");
+    }
+  };
+
+  Combobox.prototype.setActive = function (i) {
+    var items = this.listbox.querySelectorAll("[role=option]");
+    if (!items.length) return;
+    this.active = (i + items.length) % items.length;
+    items.forEach(function (item, k) {
+      item.setAttribute("aria-selected", k === this.active ? "true" : "false");
+    }, this);
+    var current = items[this.active];
+    this.input.setAttribute("aria-activedescendant", current.id);
+    current.scrollIntoView({ block: "nearest" });
+  };
+
+  Combobox.prototype.choose = function (i) {
+    var place = this.options[i];
+    if (!place) return;
+    this.input.value = placeName(place);
+    setPoint(this.end, place.lat, place.lon, placeName(place));
+    this.close();
+  };
+
+  Combobox.prototype.close = function () {
+    this.listbox.hidden = true;
+    this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
+    this.active = -1;
+  };
+
+  Combobox.prototype.isOpen = function () {
+    return !this.listbox.hidden;
+  };
+
+  Combobox.prototype.onKeyDown = function (ev) {
+    switch (ev.key) {
+      case "ArrowDown":
+        ev.preventDefault();
+        if (!this.isOpen() && this.options.length) {
+          this.listbox.hidden = false;
+          this.input.setAttribute("aria-expanded", "true");
+        }
+        if (this.isOpen()) this.setActive(this.active + 1);
+        break;
+      case "ArrowUp":
+        ev.preventDefault();
+        if (this.isOpen()) this.setActive(this.active - 1);
+        break;
+      case "Enter":
+        if (this.isOpen() && this.active >= 0) {
+          ev.preventDefault(); // choosing an option must not submit the form
+          this.choose(this.active);
+        }
+        break;
+      case "Escape":
+        if (this.isOpen()) {
+          ev.preventDefault();
+          this.close();
+        } else {
+          this.input.value = "";
+          setPoint(this.end, null, null, "");
+        }
+        break;
+      default:
+        break;
+    }
+  };
+
+  function placeName(place) {
+    var names = place.names || {};
+    return names[state.lang] || place.name || names.ru || names.en || names.kk || "";
+  }
+
+  // ---------- profiles and limits ----------
+
+  function loadProfiles() {
+    return fetch("/api/v1/profiles")
+      .then(function (r) {
+        return r.json();
+      })
+      .then(function (data) {
+        state.profiles = data.profiles || [];
+        state.schema = data.overrides_schema || { properties: {} };
+        renderProfiles();
+      });
+  }
+
+  function currentProfile() {
+    var name = document.getElementById("profile-select").value;
+    for (var i = 0; i < state.profiles.length; i++) {
+      if (state.profiles[i].name === name) return state.profiles[i];
+    }
+    return state.profiles[0] || null;
+  }
+
+  function renderProfiles() {
+    var select = document.getElementById("profile-select");
+    var chosen = select.value;
+    select.textContent = "";
+    state.profiles.forEach(function (p) {
+      select.appendChild(el("option", { value: p.name, text: localized(p.title) || p.name }));
+    });
+    if (chosen) select.value = chosen;
+    renderProfileDetails(false);
+  }
+
+  function renderProfileDetails(resetValues) {
+    var profile = currentProfile();
+    var desc = document.getElementById("profile-description");
+    desc.textContent = profile ? localized(profile.description) : "";
+    var box = document.getElementById("limits-fields");
+    var previous = {};
+    if (!resetValues) {
+      box.querySelectorAll("input[data-key]").forEach(function (input) {
+        previous[input.getAttribute("data-key")] = input.type === "checkbox" ? input.checked : input.value;
+      });
+    }
+    box.textContent = "";
+    if (!profile) return;
+    var props = (state.schema && state.schema.properties) || {};
+    var keys = Object.keys(props);
+    if (!keys.length) {
+      box.appendChild(el("p", { text: t("limits_none") }));
+      return;
+    }
+    keys.forEach(function (key) {
+      box.appendChild(limitField(key, props[key], profile, previous[key]));
+    });
+  }
+
+  function limitDefault(key, prop, profile) {
+    var params = profileParams(profile);
+    if (params[key] !== undefined) return params[key];
+    if (profile[key] !== undefined) return profile[key];
+    return prop["default"];
+  }
+
+  function limitField(key, prop, profile, previous) {
+    var id = "limit-" + key;
+    var value = limitDefault(key, prop, profile);
+    var label = localized(prop.title) || key;
+    var types = [].concat(prop.type || []);
+    var wrap = el("div", { class: "field limit-field" });
+    var input;
+    if (types.indexOf("boolean") >= 0) {
+      input = el("input", { id: id, type: "checkbox", "data-key": key });
+      input.checked = previous !== undefined ? previous : Boolean(value);
+      input.setAttribute("data-default", String(Boolean(value)));
+      wrap.appendChild(el("label", { for: id, class: "check" }, [input, " " + label]));
+    } else if (prop["enum"]) {
+      input = el("select", { id: id, "data-key": key });
+      prop["enum"].forEach(function (v) {
+        input.appendChild(el("option", { value: String(v), text: String(v) }));
+      });
+      input.value = previous !== undefined ? previous : String(value);
+      input.setAttribute("data-default", String(value));
+      wrap.appendChild(el("label", { for: id, text: label }));
+      wrap.appendChild(input);
+    } else {
+      input = el("input", { id: id, type: "number", "data-key": key, inputmode: "decimal" });
+      if (prop.minimum !== undefined) input.min = prop.minimum;
+      if (prop.maximum !== undefined) input.max = prop.maximum;
+      input.step = types.indexOf("integer") >= 0 ? "1" : "any";
+      var initial = value === undefined || value === null ? "" : String(value);
+      input.value = previous !== undefined ? previous : initial;
+      input.setAttribute("data-default", initial);
+      wrap.appendChild(el("label", { for: id, text: label }));
+      wrap.appendChild(input);
+    }
+    var descText = localized(prop.description);
+    var rangeText = prop.minimum !== undefined && prop.maximum !== undefined
+      ? " [" + num(prop.minimum, 3) + " – " + num(prop.maximum, 3) + "]"
+      : "";
+    if (descText || rangeText) {
+      var hintId = id + "-hint";
+      wrap.appendChild(el("p", { id: hintId, class: "hint", text: (descText + rangeText).trim() }));
+      input.setAttribute("aria-describedby", hintId);
+    }
+    return wrap;
+  }
+
+  function collectOverrides() {
+    var overrides = {};
+    var props = (state.schema && state.schema.properties) || {};
+    document.querySelectorAll("#limits-fields [data-key]").forEach(function (input) {
+      var key = input.getAttribute("data-key");
+      var types = [].concat((props[key] || {}).type || []);
+      var def = input.getAttribute("data-default");
+      if (input.type === "checkbox") {
+        if (String(input.checked) !== def) overrides[key] = input.checked;
+      } else if (input.value !== def && input.value !== "") {
+        var numeric = types.indexOf("number") >= 0 || types.indexOf("integer") >= 0;
+        overrides[key] = numeric ? Number(input.value) : input.value;
+      }
+    });
+    return overrides;
+  }
+
+  // ---------- route request ----------
+
+  function submitRoute(ev) {
+    ev.preventDefault();
+    var missing = ["from", "to"].filter(function (end) {
+      return !state.points[end];
+    });
+    ["from", "to"].forEach(function (end) {
+      var input = document.getElementById(end + "-input");
+      var msg = document.getElementById(end + "-error");
+      if (missing.indexOf(end) >= 0) {
+        input.setAttribute("aria-invalid", "true");
+        msg.textContent = t(end === "from" ? "need_from" : "need_to");
+      } else {
+        input.removeAttribute("aria-invalid");
+        msg.textContent = "";
+      }
+    });
+    if (missing.length) {
+      document.getElementById(missing[0] + "-input").focus();
+      return;
+    }
+    var body = {
+      from: state.points.from,
+      to: state.points.to,
+      profile: document.getElementById("profile-select").value,
+      overrides: collectOverrides(),
+    };
+    var depart = document.getElementById("depart-input").value;
+    if (depart) body.depart_at = depart;
+    state.lastQuery = body;
+    setStatus(t("searching"));
+    document.getElementById("results").setAttribute("aria-busy", "true");
+    fetch("/api/v1/route", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    })
+      .then(function (r) {
+        return r.json().then(function (data) {
+          return { ok: r.ok, data: data };
+        });
+      })
+      .then(function (res) {
+        if (res.ok) renderRoute(res.data, true);
+        else renderError(res.data.error || { code: "other", message: "" }, true);
+      })
+      .catch(function () {
+        renderError({ code: "network", message: "" }, true);
+      })
+      .then(function () {
+        document.getElementById("results").removeAttribute("aria-busy");
+      });
+  }
+
+  function setStatus(text) {
+    document.getElementById("status").textContent = text;
+  }
+
+  // ---------- results ----------
+
+  function segmentAccess(seg, profile) {
+    var inc = seg.incline || {};
+    var upLimit = limitInForce(profile, "max_incline_up_pct");
+    var downLimit = limitInForce(profile, "max_incline_down_pct");
+    var up = Math.abs(inc.max_up_pct || 0);
+    var down = Math.abs(inc.max_down_pct || 0);
+    if ((upLimit && up >= STEEP_SHARE_OF_LIMIT * upLimit) || (downLimit && down >= STEEP_SHARE_OF_LIMIT * downLimit)) {
+      return "steep";
+    }
+    if (seg.surface === "unknown" || seg.width === "unknown" || inc.source === "unknown") return "unknown";
+    return "ok";
+  }
+
+  // The limit in force for this answer: the request's override, else the profile's value.
+  function limitInForce(profile, key) {
+    var overrides = (state.lastQuery && state.lastQuery.overrides) || {};
+    if (typeof overrides[key] === "number") return overrides[key];
+    var value = profileParams(profile)[key];
+    return typeof value === "number" ? value : null;
+  }
+
+  function profileParams(profile) {
+    if (!profile) return {};
+    return profile.parameters || profile.limits || {};
+  }
+
+  function barrierKind(b) {
+    return BARRIER_GLYPHS[b.kind] && b.kind !== "unknown_stretch" && b.kind !== "blocking" ? b.kind : "other";
+  }
+
+  function barrierText(b) {
+    var kind = barrierKind(b);
+    var name = t("barrier_" + kind);
+    if (kind === "other" && b.kind) name += " (" + b.kind + ")";
+    var parts = [];
+    if (b.height_cm !== undefined) {
+      parts.push(t("attr_height_cm", { v: b.height_cm === "unknown" ? t("value_unknown") : num(b.height_cm, 1) }));
+    }
+    if (b.step_count !== undefined && b.step_count !== "unknown") parts.push(t("attr_step_count", { v: b.step_count }));
+    ["signals", "sound", "vibration", "tactile_paving", "handrail"].forEach(function (key) {
+      if (b[key] !== undefined) parts.push(t("attr_" + key, { v: yesNo(b[key]) }));
+    });
+    if (b.reason) parts.push(String(b.reason));
+    return parts.length ? name + ": " + parts.join(", ") : name;
+  }
+
+  function renderRoute(answer, announce) {
+    state.lastAnswer = answer;
+    state.lastError = null;
+    var body = document.getElementById("results-body");
+    body.textContent = "";
+    routeLayer.clearLayers();
+    markerLayer.clearLayers();
+    var profile = null;
+    state.profiles.forEach(function (p) {
+      if (p.name === answer.profile) profile = p;
+    });
+    var route = (answer.routes || [])[0];
+    if (!route) {
+      renderError({ code: "no_accessible_route", message: "", details: {} }, announce);
+      return;
+    }
+    var coords = route.geometry.coordinates;
+    var latlngs = coords.map(function (c) {
+      return [c[1], c[0]];
+    });
+
+    var snap = answer.snap || {};
+    ["from", "to"].forEach(function (end) {
+      if (snap[end] && snap[end].distance_m >= 1) {
+        body.appendChild(el("p", { class: "note", text: t("snap_" + end, { m: distance(snap[end].distance_m) }) }));
+      }
+    });
+
+    var dl = el("dl", { class: "summary" });
+    [
+      ["summary_distance", distance(route.distance_m)],
+      ["summary_duration", duration(route.duration_s)],
+      ["summary_ascent", t("meters", { n: num(route.ascent_m || 0, 0) })],
+      ["summary_descent", t("meters", { n: num(route.descent_m || 0, 0) })],
+    ].forEach(function (row) {
+      dl.appendChild(el("div", {}, [el("dt", { text: t(row[0]) }), el("dd", { text: row[1] })]));
+    });
+    body.appendChild(dl);
+    body.appendChild(downloadLinks());
+
+    if (route.warnings && route.warnings.length) {
+      body.appendChild(el("h3", { text: t("warnings_heading") }));
+      body.appendChild(el("ul", { class: "warnings" }, route.warnings.map(function (w) {
+        return el("li", { text: w });
+      })));
+    }
+
+    var unknown = route.unknown || {};
+    var unknownItems = [];
+    if (unknown.kerbs) unknownItems.push(t("unknown_kerbs", { n: unknown.kerbs }));
+    if (unknown.crossings) unknownItems.push(t("unknown_crossings", { n: unknown.crossings }));
+    if (unknown.surface_m) unknownItems.push(t("unknown_surface", { m: distance(unknown.surface_m) }));
+    if (unknown.incline_m) unknownItems.push(t("unknown_incline", { m: distance(unknown.incline_m) }));
+    if (unknown.width_m) unknownItems.push(t("unknown_width", { m: distance(unknown.width_m) }));
+    if (unknownItems.length) {
+      body.appendChild(el("h3", { text: t("unknown_heading") }));
+      body.appendChild(el("ul", { class: "unknowns" }, unknownItems.map(function (x) {
+        return el("li", { text: x });
+      })));
+    }
+
+    body.appendChild(el("h3", { id: "steps-heading", text: t("steps_heading") }));
+    var list = el("ol", { id: "steps", class: "steps", "aria-labelledby": "steps-heading" });
+    var counts = { kerb: 0, crossing: 0, steps: 0, unknown: 0 };
+    (route.segments || []).forEach(function (seg) {
+      var access = segmentAccess(seg, profile);
+      if (access === "unknown") counts.unknown += 1;
+      var range = seg.coordinates_range || [0, coords.length - 1];
+      var part = latlngs.slice(range[0], range[1] + 1);
+      var style = ACCESS_STYLES[access];
+      if (part.length > 1) {
+        // A white casing under every line keeps patterns readable over any background.
+        L.polyline(part, { color: "#ffffff", weight: style.weight + 4, opacity: 0.9, interactive: false }).addTo(routeLayer);
+        L.polyline(part, { color: style.color, weight: style.weight, dashArray: style.dashArray, opacity: 1, lineCap: "butt" })
+          .bindTooltip(t("access_" + access))
+          .addTo(routeLayer);
+      }
+      if (access === "unknown" && part.length) {
+        var mid = part[Math.floor(part.length / 2)];
+        L.marker(mid, { icon: markerIcon("unknown_stretch", t("barrier_unknown_stretch")), keyboard: false })
+          .bindTooltip(t("barrier_unknown_stretch"))
+          .addTo(markerLayer);
+      }
+      list.appendChild(segmentItem(seg, access, counts));
+    });
+    body.appendChild(list);
+
+    var start = latlngs[0];
+    var end = latlngs[latlngs.length - 1];
+    L.marker(start, { icon: endIcon("A", t("marker_start")), keyboard: false, title: t("marker_start") }).addTo(markerLayer);
+    L.marker(end, { icon: endIcon("B", t("marker_end")), keyboard: false, title: t("marker_end") }).addTo(markerLayer);
+    if (latlngs.length > 1) map.fitBounds(L.latLngBounds(latlngs), { padding: [30, 30] });
+
+    if (announce) {
+      setStatus(
+        t("route_found", {
+          distance: distance(route.distance_m),
+          duration: duration(route.duration_s),
+          kerbs: counts.kerb,
+          crossings: counts.crossing,
+          steps_count: counts.steps,
+          unknown: counts.unknown,
+        })
+      );
+    }
+  }
+
+  function segmentItem(seg, access, counts) {
+    var name = seg.name || t("unnamed");
+    var kind = [seg.highway, seg.footway].filter(Boolean).join(" / ");
+    var li = el("li", { class: "step step-" + access });
+    li.appendChild(
+      el("p", { class: "step-title" }, [
+        el("span", { class: "access-badge access-" + access, text: t("access_" + access) }),
+        " ",
+        el("strong", { text: name }),
+        kind ? " (" + kind + ")" : "",
+        " — " + t("seg_length", { length: distance(seg.length_m), duration: duration(seg.duration_s) }),
+      ])
+    );
+    var inc = seg.incline || {};
+    var incText = inc.source === "unknown" || inc.grade_pct === undefined || inc.grade_pct === null
+      ? t("value_unknown")
+      : t("seg_incline_value", {
+          grade: num(inc.grade_pct, 1),
+          up: num(inc.max_up_pct || 0, 1),
+          down: num(inc.max_down_pct || 0, 1),
+          source: t("source_" + (inc.source || "unknown")),
+        });
+    var facts = el("ul", { class: "facts" }, [
+      el("li", { text: t("seg_surface") + ": " + valueText(seg.surface) }),
+      el("li", { text: t("seg_smoothness") + ": " + valueText(seg.smoothness) }),
+      el("li", { text: t("seg_incline") + ": " + incText }),
+      el("li", { text: t("seg_width") + ": " + (seg.width === "unknown" || seg.width === undefined ? t("value_unknown") : t("meters", { n: num(seg.width, 1) })) }),
+      el("li", { text: t("seg_lit") + ": " + yesNo(seg.lit) }),
+    ]);
+    li.appendChild(facts);
+    var barriers = seg.barriers || [];
+    if (barriers.length) {
+      var ul = el("ul", { class: "barriers" });
+      barriers.forEach(function (b) {
+        var kind = barrierKind(b);
+        if (counts[kind] !== undefined) counts[kind] += 1;
+        var text = barrierText(b);
+        ul.appendChild(
+          el("li", { class: "barrier barrier-" + kind }, [
+            el("span", { class: "glyph jol-marker-" + kind, "aria-hidden": "true", text: BARRIER_GLYPHS[kind] }),
+            " " + text,
+          ])
+        );
+        L.marker([b.lat, b.lon], { icon: markerIcon(kind, text), keyboard: false }).bindTooltip(text).addTo(markerLayer);
+      });
+      li.appendChild(ul);
+    }
+    return li;
+  }
+
+  function valueText(v) {
+    if (v === undefined || v === null || v === "unknown") return t("value_unknown");
+    return String(v);
+  }
+
+  function downloadLinks() {
+    var q = state.lastQuery;
+    var wrap = el("div", { class: "downloads" });
+    if (!q) return wrap;
+    var base =
+      "/api/v1/route?from=" + q.from.lat + "," + q.from.lon +
+      "&to=" + q.to.lat + "," + q.to.lon +
+      "&profile=" + encodeURIComponent(q.profile);
+    if (q.overrides && Object.keys(q.overrides).length) {
+      base += "&overrides=" + encodeURIComponent(JSON.stringify(q.overrides));
+    }
+    wrap.appendChild(el("h3", { text: t("downloads") }));
+    wrap.appendChild(
+      el("ul", {}, [
+        el("li", {}, [el("a", { href: base + "&format=geojson", download: "jol-route.geojson", text: t("download_geojson") })]),
+        el("li", {}, [el("a", { href: base + "&format=gpx", download: "jol-route.gpx", text: t("download_gpx") })]),
+      ])
+    );
+    return wrap;
+  }
+
+  function renderError(error, announce) {
+    state.lastError = error;
+    state.lastAnswer = null;
+    var body = document.getElementById("results-body");
+    body.textContent = "";
+    routeLayer.clearLayers();
+    markerLayer.clearLayers();
+    var known = ["invalid_request", "unknown_profile", "invalid_override", "outside_area", "no_accessible_route", "network"];
+    var summary = t(known.indexOf(error.code) >= 0 ? "error_" + error.code : "error_other");
+    var box = el("div", { class: "error-box" }, [
+      el("h3", { text: t("error_heading") }),
+      el("p", { text: summary }),
+      error.message ? el("p", { class: "detail", text: error.message }) : null,
+    ]);
+    var blocking = (error.details && error.details.blocking) || [];
+    if (blocking.length) {
+      box.appendChild(el("p", { text: t("blocking_heading") }));
+      var ul = el("ul", { class: "barriers", id: "blocking-list" });
+      blocking.forEach(function (b) {
+        var kind = barrierKind(b);
+        var text = barrierText(b);
+        var osm = b.osm_id ? " — " + t("osm_object", { type: b.osm_type || "", id: b.osm_id }) : "";
+        ul.appendChild(
+          el("li", { class: "barrier barrier-blocking" }, [
+            el("span", { class: "glyph jol-marker-blocking", "aria-hidden": "true", text: BARRIER_GLYPHS.blocking }),
+            " " + text + osm,
+          ])
+        );
+        if (typeof b.lat === "number" && typeof b.lon === "number") {
+          L.marker([b.lat, b.lon], {
+            icon: markerIcon("blocking", t("barrier_blocking") + ": " + text),
+            keyboard: false,
+          })
+            .bindTooltip(text)
+            .addTo(markerLayer);
+        }
+      });
+      box.appendChild(ul);
+    }
+    body.appendChild(box);
+    if (announce) setStatus(summary + (error.message ? " " + error.message : ""));
+  }
+
+  function renderLegend() {
+    var legend = document.getElementById("legend");
+    legend.textContent = "";
+    ["ok", "unknown", "steep"].forEach(function (access) {
+      legend.appendChild(
+        el("li", {}, [el("span", { class: "line-sample line-" + access, "aria-hidden": "true" }), " " + t("access_" + access)])
+      );
+    });
+    ["kerb", "crossing", "steps", "elevator", "gate", "other", "unknown_stretch", "blocking"].forEach(function (kind) {
+      legend.appendChild(
+        el("li", {}, [
+          el("span", { class: "glyph jol-marker-" + kind, "aria-hidden": "true", text: BARRIER_GLYPHS[kind] }),
+          " " + t("barrier_" + kind),
+        ])
+      );
+    });
+  }
+
+  function renderDataInfo() {
+    var node = document.getElementById("data-info");
+    fetchInfo().then(function (info) {
+      if (!info) return;
+      node.textContent = t("data_loaded", { city: info.city || "?", date: info.osm_date || t("value_unknown") });
+    });
+  }
+
+  var infoPromise = null;
+  function fetchInfo() {
+    if (!infoPromise) {
+      infoPromise = fetch("/api/v1/health")
+        .then(function (r) {
+          return r.ok ? r.json() : null;
+        })
+        .then(function (h) {
+          return h ? h.data : null;
+        })
+        .catch(function () {
+          return null;
+        });
+    }
+    return infoPromise;
+  }
+
+  // ---------- start ----------
+
+  function start() {
+    var stored = storedLanguage();
+    if (stored && I18N[stored] && stored !== state.lang) {
+      state.lang = stored;
+    }
+    initMap();
+    new Combobox("from");
+    new Combobox("to");
+    document.getElementById("route-form").addEventListener("submit", submitRoute);
+    document.getElementById("lang-select").addEventListener("change", function (ev) {
+      applyLanguage(ev.target.value);
+      rememberLanguage(ev.target.value);
+    });
+    document.getElementById("profile-select").addEventListener("change", function () {
+      renderProfileDetails(true);
+    });
+    document.getElementById("limits-reset").addEventListener("click", function () {
+      renderProfileDetails(true);
+    });
+    document.getElementById("swap-button").addEventListener("click", function () {
+      var fromInput = document.getElementById("from-input");
+      var toInput = document.getElementById("to-input");
+      var p = state.points.from;
+      var l = state.labels.from;
+      var v = fromInput.value;
+      fromInput.value = toInput.value;
+      toInput.value = v;
+      setPoint("from", state.points.to ? state.points.to.lat : null, state.points.to ? state.points.to.lon : null, state.labels.to);
+      setPoint("to", p ? p.lat : null, p ? p.lon : null, l);
+    });
+    applyLanguage(state.lang);
+    loadProfiles().then(function () {
+      document.body.setAttribute("data-ready", "true");
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
