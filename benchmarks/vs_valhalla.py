@@ -20,7 +20,8 @@ that maps route geometry back onto the raw OSM nodes and ways. Per engine and
 profile it prints answered pairs, latency p50/p95 (milliseconds, over every
 call including "no route" answers), median route length (metres, over pairs
 both engines answered) and how many routes use steps, pass a kerb higher than
-3 cm, a kerb of unknown height, or a crossing without tactile paving. Then
+3 cm, a kerb of unknown height, or a crossing without tactile paving (and, in
+brackets, how many such crossings all routes together use). Then
 Jol/Valhalla ratios. Builds go to <cache_dir>/valhalla/<city> and
 <cache_dir>/bench/<city> and are reused while the input is unchanged.
 
@@ -283,6 +284,7 @@ class Row:
     high_kerb: int
     unknown_kerb: int
     untactile: int
+    untactile_total: int
 
 
 def _row(city: str, run: Run, both: np.ndarray, http: Run | None) -> Row:
@@ -302,13 +304,14 @@ def _row(city: str, run: Run, both: np.ndarray, http: Run | None) -> Row:
         high_kerb=sum(bool(f.high_kerbs) for f in facts),
         unknown_kerb=sum(bool(f.unknown_kerbs) for f in facts),
         untactile=sum(f.untactile_crossing for f in facts),
+        untactile_total=sum(t != "yes" for f in facts for _, _, t in f.crossings),
     )
 
 
 _HEADER = (
     f"{'city':<7}{'profile':<18}{'engine':<9}{'routes':>7}{'p50 ms':>9}{'p95 ms':>9}"
     f"{'http p50':>10}{'http p95':>10}{'median m':>10}{'steps':>7}{'kerb>3cm':>9}"
-    f"{'kerb ?':>8}{'xing !tact':>11}"
+    f"{'kerb ?':>8}{'xing !tact':>11}{'(crossings)':>12}"
 )
 
 
@@ -321,7 +324,7 @@ def _print_row(row: Row) -> None:
         f"{row.city:<7}{row.profile:<18}{row.engine:<9}{row.answered:>7}{row.p50:>9.2f}"
         f"{row.p95:>9.2f}{_fmt(row.http_p50, '.2f'):>10}{_fmt(row.http_p95, '.2f'):>10}"
         f"{row.length_m:>10.0f}{row.steps:>7}{row.high_kerb:>9}{row.unknown_kerb:>8}"
-        f"{row.untactile:>11}"
+        f"{row.untactile:>11}{row.untactile_total:>12}"
     )
 
 
@@ -338,6 +341,7 @@ def _print_ratio(jol: Row, val: Row) -> None:
         f"{_ratio(jol.length_m, val.length_m):>10}{_ratio(jol.steps, val.steps):>7}"
         f"{_ratio(jol.high_kerb, val.high_kerb):>9}{_ratio(jol.unknown_kerb, val.unknown_kerb):>8}"
         f"{_ratio(jol.untactile, val.untactile):>11}"
+        f"{_ratio(jol.untactile_total, val.untactile_total):>12}"
     )
 
 
@@ -365,49 +369,69 @@ def _build_jol(city: City, pbf: Path) -> Path:
     return out
 
 
+def _run_valhalla(config: Path, pairs: np.ndarray, memory: dict[str, float]) -> dict:
+    """Valhalla on every profile; memory is the RSS growth once its tiles are in use."""
+    before = _rss_mb(os.getpid())
+    valhalla = _valhalla.ValhallaEngine(config)
+    route = _valhalla_engine(valhalla)
+    runs: dict[tuple[str, str], Run] = {}
+    for jol_profile, val_profile in PROFILE_PAIRS:
+        print(f"  valhalla: {len(pairs)} pairs, {val_profile}", flush=True)
+        runs[("valhalla", jol_profile)] = run_engine("valhalla", route, val_profile, pairs)
+    memory["valhalla in-process"] = _rss_mb(os.getpid()) - before
+    for run in runs.values():
+        _valhalla_way_ids(run, valhalla)
+    return runs
+
+
+def _run_jol(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> dict:
+    """Jol in-process on every profile; memory is the RSS growth from loading and routing."""
+    from routing.service import Router
+
+    before = _rss_mb(os.getpid())
+    route = _jol_engine(Router.load(graph_dir))
+    runs: dict[tuple[str, str], Run] = {}
+    for jol_profile, _ in PROFILE_PAIRS:
+        print(f"  jol: {len(pairs)} pairs, {jol_profile}", flush=True)
+        runs[("jol", jol_profile)] = run_engine("jol", route, jol_profile, pairs)
+    memory["jol in-process"] = _rss_mb(os.getpid()) - before
+    return runs
+
+
+def _run_http(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> dict:
+    """Jol over loopback HTTP against a gunicorn server started (and stopped) here."""
+    runs: dict[tuple[str, str], Run] = {}
+    with jol_server(graph_dir) as (base, pid):
+        print(f"  jol server up at {base}", flush=True)
+        route = _jol_http_engine(base)
+        for jol_profile, _ in PROFILE_PAIRS:
+            print(f"  jol-http: {len(pairs)} pairs, {jol_profile}", flush=True)
+            runs[("http", jol_profile)] = run_engine("jol-http", route, jol_profile, pairs)
+        memory["jol server, all workers"] = _rss_mb(pid, children=True)
+    return runs
+
+
 def bench_city(city: City, args: argparse.Namespace) -> list[Row]:
+    """Build both engines' data for `city`, route the pairs, print checks; table rows."""
     print(f"\n== {city.name}: preparing", flush=True)
     source = settings.data_dir() / city.pbf
     if not source.is_file():
         raise SystemExit(f"missing data file: {source}")
     pbf = _valhalla.repair_pbf(source, settings.cache_dir() / "valhalla" / city.name)
     config = _valhalla.build_tiles(pbf, settings.cache_dir() / "valhalla" / city.name)
+    graph_dir = None if args.valhalla_only else _build_jol(city, pbf)
     index = _osm_eval.OsmIndex(pbf)
     pairs = sample_pairs(index, args.pairs, args.seed)
-    me = os.getpid()
-    before = _rss_mb(me)
-    valhalla = _valhalla.ValhallaEngine(config)
-    memory = {"valhalla actor": _rss_mb(me) - before}
-    engines: dict[str, Engine] = {"valhalla": _valhalla_engine(valhalla)}
-    graph_dir = None
-    if not args.valhalla_only:
-        from routing.service import Router
-
-        graph_dir = _build_jol(city, pbf)
-        before = _rss_mb(me)
-        engines["jol"] = _jol_engine(Router.load(graph_dir))
-        memory["jol router"] = _rss_mb(me) - before
-
-    runs: dict[tuple[str, str], Run] = {}
-    for jol_profile, val_profile in PROFILE_PAIRS:
-        print(f"  routing {len(pairs)} pairs: {jol_profile} / {val_profile}", flush=True)
-        runs[("valhalla", jol_profile)] = run_engine(
-            "valhalla", engines["valhalla"], val_profile, pairs
-        )
-        _valhalla_way_ids(runs[("valhalla", jol_profile)], valhalla)
-        if "jol" in engines:
-            runs[("jol", jol_profile)] = run_engine("jol", engines["jol"], jol_profile, pairs)
-    if graph_dir is not None and not args.no_http:
-        with jol_server(graph_dir) as (base, pid):
-            print(f"  Jol HTTP server up at {base}", flush=True)
-            http = _jol_http_engine(base)
-            for jol_profile, _ in PROFILE_PAIRS:
-                runs[("http", jol_profile)] = run_engine("jol-http", http, jol_profile, pairs)
-            memory["jol server (all workers)"] = _rss_mb(pid, children=True)
+    memory: dict[str, float] = {}
+    runs = _run_valhalla(config, pairs, memory)
+    if graph_dir is not None:
+        runs |= _run_jol(graph_dir, pairs, memory)
+        if not args.no_http:
+            runs |= _run_http(graph_dir, pairs, memory)
     for run in runs.values():
         evaluate(run, index)
     rows = _report_city(city.name, runs)
-    print("  memory: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in memory.items()))
+    print("  memory (RSS): " + ", ".join(f"{k} {v:.0f} MiB" for k, v in memory.items()))
     return rows
 
 
