@@ -1,0 +1,213 @@
+"""Compile OSM (+ DEM) into the street artifact that `routing` loads.
+
+Artifact folder layout:
+- ``street.npz``: node, edge and geometry arrays (see ``graph_build.arrays``) plus slopes;
+- ``vocab.json``: the string tables the arrays' codes index into;
+- ``places.parquet``: named places and facilities (``graph_build.places``);
+- ``manifest.json``: inputs with sha256, tag counts, counts, build time and each
+  artifact file's sha256, which `routing` checks before trusting the arrays.
+
+A build is skipped when the manifest's inputs and format version match and the
+artifact files still hash to what the manifest says.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from graph_build.arrays import graph_to_arrays
+from graph_build.artifact import (
+    ARRAYS,
+    ARTIFACT_FILES,
+    INCLINE_DEM,
+    INCLINE_TAG,
+    INCLINE_UNKNOWN,
+    MANIFEST,
+    VOCAB,
+    sha256_file,
+    verify_artifacts,
+)
+from graph_build.elevation import Dem, directed_grades
+from graph_build.osm_io import prepare_osm_xml, scan_osm
+from graph_build.places import build_places, write_places
+from graph_build.street import load_pedestrian_graph
+from jol import settings
+
+
+def _inputs(osm: Path, dems: Sequence[Path]) -> list[dict]:
+    entries = [{"kind": "osm", "path": str(osm)}] + [{"kind": "dem", "path": str(p)} for p in dems]
+    for entry in entries:
+        path = Path(entry["path"])
+        if not path.is_file():
+            raise FileNotFoundError(f"input file not found: {path}")
+        entry["sha256"] = sha256_file(path)
+        entry["bytes"] = path.stat().st_size
+    return entries
+
+
+def artifact_is_current(out_dir: Path, inputs: list[dict]) -> bool:
+    """True if `out_dir` holds an intact artifact compiled from exactly `inputs`."""
+    manifest_path = out_dir / MANIFEST
+    if not manifest_path.is_file():
+        return False
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    if manifest.get("format_version") != settings.ARTIFACT_FORMAT_VERSION:
+        return False
+    key = [(i["kind"], i["sha256"]) for i in inputs]
+    if [(i["kind"], i["sha256"]) for i in manifest.get("inputs", [])] != key:
+        return False
+    return verify_artifacts(out_dir, manifest) == []
+
+
+def _slopes(arrays: dict[str, np.ndarray], dems: Sequence[Path]) -> dict[str, np.ndarray]:
+    """Directed grades from the DEM, overridden by `incline` tags where mapped."""
+    n_edges = len(arrays["edge_u"])
+    nan = np.full(n_edges, np.nan, dtype=np.float32)
+    grade, up, down, ascent, descent = nan.copy(), nan.copy(), nan.copy(), nan.copy(), nan.copy()
+    node_elev = np.full(len(arrays["node_lat"]), np.nan, dtype=np.float32)
+    if dems:
+        dem = Dem.open(list(dems))
+        g = directed_grades(dem, arrays["geom_lat"], arrays["geom_lon"], arrays["geom_offsets"])
+        grade, up, down, ascent, descent = (
+            g.grade_pct,
+            g.max_up_pct,
+            g.max_down_pct,
+            g.ascent_m,
+            g.descent_m,
+        )
+        node_elev = dem.sample(arrays["node_lat"], arrays["node_lon"]).astype(np.float32)
+    source = np.where(np.isnan(grade), INCLINE_UNKNOWN, INCLINE_DEM).astype(np.int8)
+    tagged = ~np.isnan(arrays["edge_incline_tag_pct"])
+    tag = arrays["edge_incline_tag_pct"][tagged]
+    length = arrays["edge_length_m"][tagged]
+    grade = grade.copy()
+    grade[tagged] = tag
+    up, down = up.copy(), down.copy()
+    up[tagged] = np.maximum(tag, 0)
+    down[tagged] = np.maximum(-tag, 0)
+    ascent, descent = ascent.copy(), descent.copy()
+    ascent[tagged] = np.maximum(tag, 0) * length / 100
+    descent[tagged] = np.maximum(-tag, 0) * length / 100
+    source[tagged] = INCLINE_TAG
+    return {
+        "edge_grade_pct": grade.astype(np.float32),
+        "edge_max_up_pct": up.astype(np.float32),
+        "edge_max_down_pct": down.astype(np.float32),
+        "edge_ascent_m": ascent.astype(np.float32),
+        "edge_descent_m": descent.astype(np.float32),
+        "edge_incline_source": source,
+        "node_elev_m": node_elev,
+    }
+
+
+def _components(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """Weakly connected component id per node, 0 being the largest."""
+    n = len(arrays["node_lat"])
+    ones = np.ones(len(arrays["edge_u"]), dtype=np.int8)
+    matrix = coo_matrix((ones, (arrays["edge_u"], arrays["edge_v"])), shape=(n, n))
+    _, labels = connected_components(matrix, directed=True, connection="weak")
+    order = np.argsort(-np.bincount(labels), kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[labels].astype(np.int32)
+
+
+def _reverse_edges(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """Index of the edge running the other way along the same OSM way, -1 if none."""
+    u, v, way = (
+        arrays["edge_u"].tolist(),
+        arrays["edge_v"].tolist(),
+        arrays["edge_osm_way_id"].tolist(),
+    )
+    keys = list(zip(u, v, way, strict=True))
+    index = {key: i for i, key in enumerate(keys)}
+    reverse = [index.get((v, u, way), -1) for (u, v, way) in keys]
+    return np.asarray(reverse, dtype=np.int32)
+
+
+def _contraction_order(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """Nested-dissection node order for the CCH, computed once here, not at service start."""
+    import routingkit_cch
+
+    order = routingkit_cch.compute_order_inertial(
+        len(arrays["node_lat"]),
+        arrays["edge_u"].tolist(),
+        arrays["edge_v"].tolist(),
+        arrays["node_lat"].tolist(),
+        arrays["node_lon"].tolist(),
+    )
+    return np.asarray(order, dtype=np.int32)
+
+
+def build_street_artifact(
+    osm: Path,
+    out_dir: Path,
+    *,
+    dems: Sequence[Path] = (),
+    city: str = "",
+    force: bool = False,
+    progress: Callable[[str], None] = print,
+) -> dict:
+    """Compile `osm` (and optional DEM tiles) into `out_dir`; returns the manifest.
+
+    Skips the work and returns the existing manifest when the artifact is
+    current (same input hashes, intact files) unless `force`.
+    """
+    started = time.perf_counter()
+    osm, out_dir = Path(osm), Path(out_dir)
+    inputs = _inputs(osm, [Path(p) for p in dems])
+    if not force and artifact_is_current(out_dir, inputs):
+        progress(f"artifact in {out_dir} is current; nothing to build")
+        return json.loads((out_dir / MANIFEST).read_text())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    progress(f"reading {osm.name}")
+    summary = scan_osm(osm)
+    prepared = prepare_osm_xml(osm, settings.cache_dir() / "osm-prepared")
+    progress(f"building the pedestrian graph (osmnx); repaired {prepared.ways_repaired} ways")
+    graph = load_pedestrian_graph(prepared.xml_path)
+    progress(f"compiling {graph.number_of_nodes()} nodes, {graph.number_of_edges()} directed edges")
+    arrays, vocab = graph_to_arrays(graph)
+    del graph
+    progress(
+        "slopes from " + (", ".join(Path(p).name for p in dems) if dems else "incline tags only")
+    )
+    arrays |= _slopes(arrays, dems)
+    arrays["node_component"] = _components(arrays)
+    arrays["edge_reverse"] = _reverse_edges(arrays)
+    arrays["cch_order"] = _contraction_order(arrays)
+    progress("named places and facilities")
+    write_places(build_places(osm), out_dir)
+    np.savez(out_dir / ARRAYS, **arrays)
+    (out_dir / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False))
+    manifest = {
+        "format_version": settings.ARTIFACT_FORMAT_VERSION,
+        "city": city,
+        "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "inputs": inputs,
+        "osm": {
+            "newest_timestamp": summary.newest_timestamp,
+            "bbox": summary.bbox,
+            "nodes": summary.nodes,
+            "ways": summary.ways,
+            "ways_repaired": prepared.ways_repaired,
+            "ways_dropped": prepared.ways_dropped,
+            "tag_counts": summary.tag_counts,
+        },
+        "graph": {"nodes": len(arrays["node_lat"]), "edges": len(arrays["edge_u"])},
+        "artifacts": {name: sha256_file(out_dir / name) for name in ARTIFACT_FILES},
+    }
+    (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    progress(f"built {out_dir} in {manifest['build_seconds']} s")
+    return manifest
