@@ -1,0 +1,100 @@
+"""The compiled street artifact, loaded once into numpy arrays (no networkx here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from graph_build.artifact import ARRAYS, MANIFEST, VOCAB, verify_artifacts
+from routing.errors import RoutingError
+
+
+class StreetGraph:
+    """Node, edge and geometry arrays of one compiled city.
+
+    Arrays are exposed as attributes without their ``node_``/``edge_`` prefix
+    only where that reads better in routing code: ``node_lat``, ``edge_u``,
+    ``highway`` (== ``edge_highway``) and so on; every array of ``street.npz``
+    is available as ``graph.arrays[name]``. Lengths in metres, heights in
+    centimetres, grades in percent, coordinates in degrees.
+    """
+
+    def __init__(
+        self, directory: Path, manifest: dict, arrays: dict[str, np.ndarray], vocab: dict
+    ) -> None:
+        self.directory = directory
+        self.manifest = manifest
+        self.arrays = arrays
+        self.vocab: dict[str, list[str]] = vocab
+        for name, values in arrays.items():
+            setattr(self, name, values)
+        self.highway = arrays["edge_highway"]
+        self.is_steps = arrays["edge_is_steps"]
+        self.node_count = len(arrays["node_lat"])
+        self.edge_count = len(arrays["edge_u"])
+        self.crossing_way_share = crossing_way_share(self)
+        self.component_size = np.bincount(arrays["node_component"])
+
+    @classmethod
+    def load(cls, directory: Path, *, verify: bool = True) -> StreetGraph:
+        """Load an artifact folder written by ``graph_build.build``.
+
+        With `verify`, each file's sha256 is checked against the manifest first,
+        so a truncated or corrupted artifact is refused rather than half-loaded.
+        """
+        directory = Path(directory)
+        manifest_path = directory / MANIFEST
+        if not manifest_path.is_file():
+            raise RoutingError(
+                "artifact_invalid",
+                f"no compiled graph in {directory} (missing {MANIFEST}); run `jol build`",
+                {"path": str(directory)},
+            )
+        manifest = json.loads(manifest_path.read_text())
+        if verify and (bad := verify_artifacts(directory, manifest)):
+            raise RoutingError(
+                "artifact_invalid",
+                f"compiled graph in {directory} is damaged ({', '.join(bad)}); rebuild it",
+                {"path": str(directory), "files": bad},
+            )
+        with np.load(directory / ARRAYS) as npz:
+            arrays = {name: npz[name] for name in npz.files}
+        vocab = json.loads((directory / VOCAB).read_text())
+        return cls(directory, manifest, arrays, vocab)
+
+    def edge_coords(self, edge: int) -> np.ndarray:
+        """Vertices of `edge` in travel direction as an [n, 2] array of (lon, lat)."""
+        start, end = self.geom_offsets[edge], self.geom_offsets[edge + 1]
+        return np.column_stack((self.geom_lon[start:end], self.geom_lat[start:end]))
+
+    def word(self, table: str, code: int) -> str | None:
+        """Vocabulary word for a code; None for code 0 (unknown/none)."""
+        return self.vocab[table][code] or None if code else None
+
+
+def crossing_way_share(graph: StreetGraph) -> np.ndarray:
+    """Share of one crossing charged on each edge of a crossing way without a crossing node.
+
+    A crossing way is split into pieces at the road it crosses; charging each
+    piece its share of the way's length makes the pieces add up to one crossing.
+    Crossing ways that have a crossing node are charged at that node instead.
+    """
+    a = graph.arrays
+    crossing = a["edge_is_crossing"]
+    share = np.zeros(graph.edge_count, dtype=np.float64)
+    if not crossing.any():
+        return share
+    ways, inverse = np.unique(a["edge_osm_way_id"][crossing], return_inverse=True)
+    touches_node = (
+        a["node_is_crossing"][a["edge_u"][crossing]] | a["node_is_crossing"][a["edge_v"][crossing]]
+    )
+    way_has_node = np.zeros(len(ways), dtype=bool)
+    np.logical_or.at(way_has_node, inverse, touches_node)
+    forward = ~a["edge_reversed"][crossing]
+    lengths = a["edge_length_m"][crossing].astype(np.float64)
+    way_length = np.bincount(inverse, weights=np.where(forward, lengths, 0.0), minlength=len(ways))
+    piece = lengths / np.maximum(way_length[inverse], 1e-6)
+    share[crossing] = np.where(way_has_node[inverse], 0.0, np.minimum(piece, 1.0))
+    return share
