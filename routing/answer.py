@@ -1,0 +1,350 @@
+"""A path on the graph to the route answer JSON: geometry, segments, barriers, unknowns.
+
+A path is a list of legs ``(edge, start, end)``: fractions of the edge's length
+in its travel direction, so the first and last legs can start or end mid-edge
+where the origin and destination were snapped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from graph_build.artifact import INCLINE_DEM, INCLINE_TAG
+from graph_build.tags import NO, UNKNOWN, YES
+from routing.costs import BLOCK_REASONS, Costs
+from routing.graph import StreetGraph
+
+Leg = tuple[int, float, float]
+
+_TRI = {YES: "yes", NO: "no", UNKNOWN: "unknown"}
+_NODE_REASONS = {"kerb_too_high", "kerb_unknown", "barrier", "wheelchair_no"}
+_REASON_TEXT = {
+    "steps": "steps",
+    "kerb_too_high": "kerb higher than the profile allows",
+    "kerb_unknown": "kerb of unknown height (profile avoids unknown kerbs)",
+    "too_steep_up": "uphill steeper than the profile allows",
+    "too_steep_down": "downhill steeper than the profile allows",
+    "too_narrow": "narrower than the profile needs",
+    "width_unknown": "width unknown (profile avoids unknown widths)",
+    "incline_unknown": "slope unknown (profile avoids unknown slopes)",
+    "surface": "surface impassable for the profile",
+    "smoothness": "surface too rough for the profile",
+    "wheelchair_no": "tagged not wheelchair accessible",
+    "barrier": "barrier impassable for the profile",
+}
+
+
+def _tri(value: int) -> str:
+    return _TRI.get(int(value), "unknown")
+
+
+def _number_or_unknown(value: float, digits: int = 1) -> float | str:
+    return "unknown" if math.isnan(value) else round(float(value), digits)
+
+
+def cut_polyline(coords: np.ndarray, start: float, end: float) -> np.ndarray:
+    """Part of a (lon, lat) polyline between two fractions of its length."""
+    if start <= 0 and end >= 1:
+        return coords
+    lat0 = math.radians(float(coords[:, 1].mean()))
+    dx = np.diff(coords[:, 0]) * math.cos(lat0)
+    dy = np.diff(coords[:, 1])
+    cumulative = np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))])
+    total = cumulative[-1] or 1.0
+    wanted = np.array([start, end]) * total
+    xs = np.interp(wanted, cumulative, coords[:, 0])
+    ys = np.interp(wanted, cumulative, coords[:, 1])
+    inside = (cumulative > wanted[0]) & (cumulative < wanted[1])
+    middle = coords[inside]
+    return np.vstack([[xs[0], ys[0]], middle, [xs[1], ys[1]]])
+
+
+class RouteBuilder:
+    """Turns legs into the route answer for one graph and one profile's costs."""
+
+    def __init__(self, graph: StreetGraph, costs: Costs) -> None:
+        self.graph = graph
+        self.costs = costs
+        self.a = graph.arrays
+
+    # --- barriers -------------------------------------------------------------------
+    def _node_point(self, node: int) -> dict:
+        return {
+            "osm_id": int(self.a["node_osmid"][node]),
+            "osm_type": "node",
+            "lat": round(float(self.a["node_lat"][node]), 7),
+            "lon": round(float(self.a["node_lon"][node]), 7),
+        }
+
+    def _crossing(
+        self, tactile: int, signals: int, sound: int, vibration: int, markings: int
+    ) -> dict:
+        return {
+            "kind": "crossing",
+            "signals": _tri(signals),
+            "sound": _tri(sound),
+            "vibration": _tri(vibration),
+            "tactile_paving": _tri(tactile),
+            "markings": _tri(markings),
+        }
+
+    def node_barriers(self, node: int, via_edge: int) -> list[dict]:
+        """Barriers met on entering `node` from `via_edge`."""
+        a, found = self.a, []
+        if a["node_has_kerb"][node]:
+            kind = self.graph.word("kerb", a["node_kerb_kind"][node])
+            found.append(
+                {
+                    "kind": "kerb",
+                    "kerb": kind or "unknown",
+                    "height_cm": _number_or_unknown(a["node_kerb_height_cm"][node]),
+                    "tactile_paving": _tri(a["node_tactile"][node]),
+                }
+                | self._node_point(node)
+            )
+        if a["node_is_crossing"][node] and not a["edge_is_road"][via_edge]:
+
+            def pick(name: str) -> int:
+                value = a[f"node_{name}"][node]
+                return value if value != UNKNOWN else a[f"edge_{name}"][via_edge]
+
+            crossing = self._crossing(
+                pick("tactile"),
+                pick("crossing_signals"),
+                pick("sound"),
+                pick("vibration"),
+                pick("crossing_markings"),
+            )
+            found.append(
+                crossing
+                | {"button_operated": _tri(a["node_button"][node])}
+                | self._node_point(node)
+            )
+        if a["node_barrier"][node]:
+            found.append(
+                {
+                    "kind": "barrier",
+                    "barrier": self.graph.word("barrier", a["node_barrier"][node]),
+                    "wheelchair": _tri(a["node_wheelchair"][node])
+                    if a["node_wheelchair"][node] != 2
+                    else "limited",
+                }
+                | self._node_point(node)
+            )
+        if a["node_is_elevator"][node]:
+            found.append({"kind": "elevator"} | self._node_point(node))
+        if a["node_is_entrance"][node]:
+            found.append(
+                {"kind": "entrance", "automatic_door": _tri(a["node_automatic_door"][node])}
+                | self._node_point(node)
+            )
+        return found
+
+    def edge_barriers(self, edge: int) -> list[dict]:
+        """Barriers that are the edge itself: steps, a crossing way, a kerb tagged on the way."""
+        a, found = self.a, []
+        start = self.graph.edge_coords(edge)[0]
+        where = {
+            "osm_id": int(a["edge_osm_way_id"][edge]),
+            "osm_type": "way",
+            "lat": round(float(start[1]), 7),
+            "lon": round(float(start[0]), 7),
+        }
+        if a["edge_is_steps"][edge]:
+            count = int(a["edge_step_count"][edge])
+            found.append(
+                {
+                    "kind": "steps",
+                    "step_count": count if count >= 0 else "unknown",
+                    "handrail": _tri(a["edge_handrail"][edge]),
+                    "ramp": _tri(a["edge_ramp"][edge]),
+                }
+                | where
+            )
+        if a["edge_is_crossing"][edge] and self.graph.crossing_way_share[edge] > 0:
+            crossing = self._crossing(
+                a["edge_tactile"][edge],
+                a["edge_crossing_signals"][edge],
+                a["edge_sound"][edge],
+                a["edge_vibration"][edge],
+                a["edge_crossing_markings"][edge],
+            )
+            found.append(crossing | where)
+        if a["edge_has_kerb"][edge]:
+            found.append(
+                {"kind": "kerb", "height_cm": _number_or_unknown(a["edge_kerb_height_cm"][edge])}
+                | where
+            )
+        if a["edge_is_elevator"][edge]:
+            found.append({"kind": "elevator"} | where)
+        return found
+
+    def blocking(self, legs: list[Leg]) -> list[dict]:
+        """What makes a (relaxed) path impassable for the profile, in path order."""
+        blocks, seen = [], set()
+        for edge, _, end in legs:
+            reasons = [
+                name for name, bit in BLOCK_REASONS.items() if self.costs.edge_blocked[edge] & bit
+            ]
+            if reasons and ("way", int(self.a["edge_osm_way_id"][edge])) not in seen:
+                first = self.edge_barriers(edge) or [self._way_point(edge)]
+                seen.add(("way", int(self.a["edge_osm_way_id"][edge])))
+                for reason in reasons:
+                    blocks.append(first[0] | {"reason": reason, "message": _REASON_TEXT[reason]})
+            head = int(self.graph.edge_v[edge])
+            node_bits = self.costs.node_blocked[head]
+            if end >= 1 and node_bits and ("node", head) not in seen:
+                seen.add(("node", head))
+                met = self.node_barriers(head, edge) or [{"kind": "node"} | self._node_point(head)]
+                for name, bit in BLOCK_REASONS.items():
+                    if node_bits & bit and name in _NODE_REASONS:
+                        blocks.append(met[0] | {"reason": name, "message": _REASON_TEXT[name]})
+        return blocks
+
+    def _way_point(self, edge: int) -> dict:
+        start = self.graph.edge_coords(edge)[0]
+        highway = self.graph.word("highway", self.a["edge_highway"][edge])
+        return {
+            "kind": "way",
+            "highway": highway,
+            "osm_id": int(self.a["edge_osm_way_id"][edge]),
+            "osm_type": "way",
+            "lat": round(float(start[1]), 7),
+            "lon": round(float(start[0]), 7),
+        }
+
+    # --- segments -------------------------------------------------------------------
+    def _groups(self, legs: list[Leg]) -> Iterator[list[Leg]]:
+        """Consecutive legs on the same OSM way."""
+        group: list[Leg] = []
+        for leg in legs:
+            if (
+                group
+                and self.a["edge_osm_way_id"][leg[0]] != self.a["edge_osm_way_id"][group[-1][0]]
+            ):
+                yield group
+                group = []
+            group.append(leg)
+        if group:
+            yield group
+
+    def _incline(self, legs: list[Leg], lengths: np.ndarray) -> dict:
+        edges = [edge for edge, _, _ in legs]
+        sources = self.a["edge_incline_source"][edges]
+        grade = self.a["edge_grade_pct"][edges]
+        total = lengths.sum()
+        if (sources == 0).any() or total <= 0:
+            return {
+                "grade_pct": "unknown",
+                "max_up_pct": "unknown",
+                "max_down_pct": "unknown",
+                "source": "unknown",
+            }
+        return {
+            "grade_pct": round(float((grade * lengths).sum() / total), 1),
+            "max_up_pct": round(float(self.a["edge_max_up_pct"][edges].max()), 1),
+            "max_down_pct": round(float(self.a["edge_max_down_pct"][edges].max()), 1),
+            "source": "tag"
+            if (sources == INCLINE_TAG).any()
+            else "dem"
+            if (sources == INCLINE_DEM).all()
+            else "unknown",
+        }
+
+    def _segment(self, legs: list[Leg], coord_start: int, coord_end: int, last_leg: Leg) -> dict:
+        a, graph = self.a, self.graph
+        edge = legs[0][0]
+        lengths = np.array([(end - start) * a["edge_length_m"][e] for e, start, end in legs])
+        duration = sum((end - start) * self.costs.time_s[e] for e, start, end in legs)
+        barriers: list[dict] = []
+        for leg in legs:
+            e, _, end = leg
+            barriers.extend(self.edge_barriers(e))
+            if end >= 1 and leg is not last_leg:
+                barriers.extend(self.node_barriers(int(graph.edge_v[e]), e))
+        width = a["edge_width_m"][edge]
+        return {
+            "osm_way_id": int(a["edge_osm_way_id"][edge]),
+            "name": graph.word("name", a["edge_name"][edge]),
+            "highway": graph.word("highway", a["edge_highway"][edge]),
+            "footway": graph.word("footway", a["edge_footway"][edge]),
+            "length_m": round(float(lengths.sum()), 1),
+            "duration_s": round(float(duration), 1),
+            "surface": graph.word("surface", a["edge_surface"][edge]) or "unknown",
+            "smoothness": graph.word("smoothness", a["edge_smoothness"][edge]) or "unknown",
+            "incline": self._incline(legs, lengths),
+            "width": _number_or_unknown(width),
+            "lit": _tri(a["edge_lit"][edge]),
+            "sidewalk": _tri(a["edge_sidewalk"][edge]) if a["edge_is_road"][edge] else None,
+            "coordinates_range": [coord_start, coord_end],
+            "barriers": barriers,
+        }
+
+    def route(self, legs: list[Leg]) -> dict:
+        """The ``routes[i]`` object for a path."""
+        coords: list[list[float]] = []
+        segments = []
+        for group in self._groups(legs):
+            start_index = max(len(coords) - 1, 0)
+            for edge, start, end in group:
+                piece = cut_polyline(self.graph.edge_coords(edge), start, end)
+                rounded = [[round(float(x), 7), round(float(y), 7)] for x, y in piece]
+                coords.extend(rounded[1:] if coords else rounded)
+            segments.append(self._segment(group, start_index, len(coords) - 1, legs[-1]))
+        return self._summarise(legs, coords, segments)
+
+    def _summarise(self, legs: list[Leg], coords: list, segments: list[dict]) -> dict:
+        a = self.a
+        barriers = [b for s in segments for b in s["barriers"]]
+
+        def unknown_length(condition: np.ndarray) -> float:
+            return round(
+                float(
+                    sum(
+                        (end - start) * a["edge_length_m"][e]
+                        for e, start, end in legs
+                        if condition[e]
+                    )
+                ),
+                1,
+            )
+
+        footway = ~a["edge_is_road"]
+        unknown = {
+            "kerbs": sum(
+                1 for b in barriers if b["kind"] == "kerb" and b["height_cm"] == "unknown"
+            ),
+            "crossings": sum(
+                1
+                for b in barriers
+                if b["kind"] == "crossing" and "unknown" in (b["signals"], b["tactile_paving"])
+            ),
+            "surface_m": unknown_length(a["edge_surface"] == 0),
+            "incline_m": unknown_length(a["edge_incline_source"] == 0),
+            "width_m": unknown_length(np.isnan(a["edge_width_m"]) & footway),
+            "lit_m": unknown_length(a["edge_lit"] == UNKNOWN),
+        }
+        ascent = sum((end - start) * np.nan_to_num(a["edge_ascent_m"][e]) for e, start, end in legs)
+        descent = sum(
+            (end - start) * np.nan_to_num(a["edge_descent_m"][e]) for e, start, end in legs
+        )
+        return {
+            "distance_m": round(sum(s["length_m"] for s in segments), 1),
+            "duration_s": round(sum(s["duration_s"] for s in segments), 1),
+            "ascent_m": round(float(ascent), 1),
+            "descent_m": round(float(descent), 1),
+            "geometry": {"type": "LineString", "coordinates": coords},
+            "segments": segments,
+            "barrier_counts": _count_kinds(barriers),
+            "unknown": unknown,
+        }
+
+
+def _count_kinds(barriers: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for barrier in barriers:
+        counts[barrier["kind"]] = counts.get(barrier["kind"], 0) + 1
+    return counts

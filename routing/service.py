@@ -1,0 +1,307 @@
+"""The router: one compiled graph, every profile's metric, route answers as dicts.
+
+`Router.route` is what the CLI prints and the HTTP API returns. Per-profile
+costs and CCH metrics are computed once at load; a request with overrides gets
+its own metric, cached by its overrides so repeated users cost nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from routing.answer import Leg, RouteBuilder
+from routing.costs import Costs, compute_costs
+from routing.engine import PathResult, make_engine
+from routing.errors import RoutingError
+from routing.graph import StreetGraph
+from routing.profiles import Profile, load_profiles, override_schema
+from routing.snap import Snap, Snapper
+
+# Added to each impassable edge when looking for the least-bad path to explain a failure.
+_RELAXED_BLOCK_S = 500_000.0
+_OVERRIDE_CACHE_SIZE = 32
+
+
+@dataclass
+class _ProfileMetrics:
+    profile: Profile
+    costs: Costs
+    metric: object
+    usable: np.ndarray  # edges whose body can be traversed
+    relaxed: object | None = None
+
+
+def _check_point(point: object, name: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(v) for v in point)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise RoutingError(
+            "invalid_request", f"{name} must be (lat, lon) numbers", {"field": name}
+        ) from None
+    if not (np.isfinite(lat) and np.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise RoutingError("invalid_request", f"{name} is not a valid coordinate", {"field": name})
+    return lat, lon
+
+
+class Router:
+    """Answers route questions on one compiled street graph."""
+
+    def __init__(self, graph: StreetGraph, profiles: dict[str, Profile]) -> None:
+        self.graph = graph
+        self._profiles = profiles
+        self._engine = make_engine(
+            graph.node_count, graph.edge_u, graph.edge_v, graph.arrays["cch_order"]
+        )
+        self._snapper = Snapper(graph)
+        self._metrics = {name: self._customise(profile) for name, profile in profiles.items()}
+        self._custom: OrderedDict[str, _ProfileMetrics] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, graph_dir: Path) -> Router:
+        """Load a compiled graph folder (see ``graph_build.build``) and the bundled profiles."""
+        return cls(StreetGraph.load(Path(graph_dir)), load_profiles())
+
+    # --- profiles -----------------------------------------------------------------
+    def profiles(self) -> list[dict]:
+        """Every profile with its parameters, for listing."""
+        return [profile.to_dict() for profile in self._profiles.values()]
+
+    def profile_schema(self) -> dict:
+        """JSON Schema of a request's ``overrides`` object."""
+        return override_schema()
+
+    def _customise(self, profile: Profile) -> _ProfileMetrics:
+        costs = compute_costs(self.graph, profile)
+        return _ProfileMetrics(
+            profile, costs, self._engine.metric(costs.edge_s), np.isfinite(costs.body_s)
+        )
+
+    def _metrics_for(self, name: str, overrides: dict | None) -> _ProfileMetrics:
+        if name not in self._profiles:
+            raise RoutingError(
+                "unknown_profile",
+                f"unknown profile {name!r}",
+                {"profile": name, "known": sorted(self._profiles)},
+            )
+        if not overrides:
+            return self._metrics[name]
+        profile = self._profiles[name].with_overrides(overrides)
+        key = name + json.dumps(overrides, sort_keys=True)
+        with self._lock:
+            if key in self._custom:
+                self._custom.move_to_end(key)
+                return self._custom[key]
+        metrics = self._customise(profile)
+        with self._lock:
+            self._custom[key] = metrics
+            while len(self._custom) > _OVERRIDE_CACHE_SIZE:
+                self._custom.popitem(last=False)
+        return metrics
+
+    # --- routing ------------------------------------------------------------------
+    def _snap(self, point: tuple[float, float], usable: np.ndarray, name: str) -> Snap:
+        snap = self._snapper.snap(point[0], point[1], usable)
+        if snap is None:
+            raise RoutingError(
+                "outside_area",
+                f"{name} ({point[0]:.6f}, {point[1]:.6f}) is not near any way this profile can use "
+                f"in the loaded area ({self.graph.manifest.get('city') or 'this graph'})",
+                {"field": name, "lat": point[0], "lon": point[1]},
+            )
+        return snap
+
+    def _seeds(self, snap: Snap, cost: np.ndarray, node_s: np.ndarray, leaving: bool):
+        """(node, seconds) pairs linking a snapped point to the two ends of its edge."""
+        g = self.graph
+        forward = snap.edge
+        reverse = int(g.arrays["edge_reverse"][forward])
+        body = cost - node_s[g.edge_v]
+        seeds: list[tuple[int, float, Leg]] = []
+        if leaving:
+            seeds.append(
+                (
+                    int(g.edge_v[forward]),
+                    (1 - snap.fraction) * body[forward] + node_s[g.edge_v[forward]],
+                    (forward, snap.fraction, 1.0),
+                )
+            )
+            if reverse >= 0:
+                seeds.append(
+                    (
+                        int(g.edge_v[reverse]),
+                        snap.fraction * body[reverse] + node_s[g.edge_v[reverse]],
+                        (reverse, 1 - snap.fraction, 1.0),
+                    )
+                )
+        else:
+            seeds.append(
+                (
+                    int(g.edge_u[forward]),
+                    snap.fraction * body[forward],
+                    (forward, 0.0, snap.fraction),
+                )
+            )
+            if reverse >= 0:
+                seeds.append(
+                    (
+                        int(g.edge_u[reverse]),
+                        (1 - snap.fraction) * body[reverse],
+                        (reverse, 0.0, 1 - snap.fraction),
+                    )
+                )
+        return [seed for seed in seeds if np.isfinite(seed[1])]
+
+    def _same_edge(
+        self, origin: Snap, target: Snap, cost: np.ndarray
+    ) -> tuple[float, list[Leg]] | None:
+        """Direct walk along one edge when both points snapped to it."""
+        if origin.edge != target.edge:
+            return None
+        g = self.graph
+        if target.fraction >= origin.fraction:
+            edge, start, end = origin.edge, origin.fraction, target.fraction
+        else:
+            edge = int(g.arrays["edge_reverse"][origin.edge])
+            start, end = 1 - origin.fraction, 1 - target.fraction
+            if edge < 0:
+                return None
+        body = cost[edge]  # the body only: the walk ends before the edge's head node
+        if not np.isfinite(body):
+            return None
+        return (end - start) * body, [(edge, start, end)]
+
+    def _path(
+        self, metric, costs: Costs, origin: Snap, target: Snap, cost: np.ndarray
+    ) -> list[Leg] | None:
+        sources = self._seeds(origin, cost, costs.node_s, leaving=True)
+        targets = self._seeds(target, cost, costs.node_s, leaving=False)
+        result: PathResult | None = metric.shortest_path(
+            [(n, c) for n, c, _ in sources], [(n, c) for n, c, _ in targets]
+        )
+        direct = self._same_edge(origin, target, costs.body_s)
+        best: list[Leg] | None = None
+        if result is not None:
+            first = next(leg for node, _, leg in sources if node == result.source)
+            last = next(leg for node, _, leg in targets if node == result.target)
+            best = [first] + [(edge, 0.0, 1.0) for edge in result.edges] + [last]
+            if direct is not None and direct[0] <= result.cost_s:
+                best = direct[1]
+        elif direct is not None:
+            best = direct[1]
+        return [leg for leg in best if leg[2] > leg[1] or len(best) == 1] if best else None
+
+    def route(
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        profile: str,
+        overrides: dict | None = None,
+    ) -> dict:
+        """Best route for `profile` between two (lat, lon) points (see docs/architecture.md)."""
+        origin = _check_point(origin, "from")
+        destination = _check_point(destination, "to")
+        metrics = self._metrics_for(profile, overrides)
+        start = self._snap(origin, metrics.usable, "from")
+        end = self._snap(destination, metrics.usable, "to")
+        legs = self._path(metrics.metric, metrics.costs, start, end, metrics.costs.edge_s)
+        if legs is None:
+            self._explain_failure(metrics, start, end)
+        builder = RouteBuilder(self.graph, metrics.costs)
+        route = builder.route(legs)
+        route["warnings"] = self._warnings(route, metrics.profile)
+        return {
+            "profile": metrics.profile.name,
+            "overrides": overrides or {},
+            "snap": {"from": _snap_dict(start), "to": _snap_dict(end)},
+            "routes": [route],
+        }
+
+    def _explain_failure(self, metrics: _ProfileMetrics, start: Snap, end: Snap) -> None:
+        """Raise no_accessible_route naming what blocks the least-bad candidate path."""
+        costs = metrics.costs
+        relaxed_cost = np.where(
+            np.isfinite(costs.edge_s), costs.edge_s, costs.time_s + _RELAXED_BLOCK_S
+        )
+        if metrics.relaxed is None:
+            metrics.relaxed = self._engine.metric(relaxed_cost)
+        relaxed_costs = Costs(
+            np.where(np.isfinite(costs.body_s), costs.body_s, costs.time_s + _RELAXED_BLOCK_S),
+            np.zeros_like(costs.node_s),
+            costs.time_s,
+            costs.edge_blocked,
+            costs.node_blocked,
+            relaxed_cost,
+        )
+        legs = self._path(metrics.relaxed, relaxed_costs, start, end, relaxed_cost)
+        blocking = RouteBuilder(self.graph, costs).blocking(legs) if legs else []
+        if legs is None:
+            message = "origin and destination are not connected by any mapped way"
+        else:
+            kinds = (
+                ", ".join(sorted({f"{b['kind']} ({b['reason']})" for b in blocking})) or "barriers"
+            )
+            message = f"no route passable for profile {metrics.profile.name!r}; blocked by {kinds}"
+        raise RoutingError(
+            "no_accessible_route",
+            message,
+            {
+                "profile": metrics.profile.name,
+                "blocking": blocking,
+                "snap": {"from": _snap_dict(start), "to": _snap_dict(end)},
+            },
+        )
+
+    def _warnings(self, route: dict, profile: Profile) -> list[str]:
+        warnings = []
+        unknown = route["unknown"]
+        if unknown["kerbs"]:
+            warnings.append(f"{unknown['kerbs']} kerb(s) of unknown height on the way")
+        if unknown["crossings"]:
+            warnings.append(
+                f"{unknown['crossings']} crossing(s) with unknown signals or tactile paving"
+            )
+        if route["distance_m"] > profile.params["comfort_distance_m"]:
+            warnings.append(
+                f"route is {route['distance_m'] / 1000:.1f} km, longer than the profile's "
+                f"comfortable {profile.params['comfort_distance_m'] / 1000:.1f} km"
+            )
+        if route["distance_m"] and unknown["incline_m"] / route["distance_m"] > 0.2:
+            warnings.append("slope unknown on more than a fifth of the route")
+        if any(s["incline"]["source"] == "dem" for s in route["segments"]):
+            warnings.append(
+                "slopes are estimated from a 90 m terrain model; short ramps may be steeper"
+            )
+        return warnings
+
+    def info(self) -> dict:
+        """What is loaded: city, OSM date, counts, bbox and artifact hashes."""
+        manifest = self.graph.manifest
+        bbox = manifest.get("osm", {}).get("bbox")
+        return {
+            "city": manifest.get("city"),
+            "osm_date": manifest.get("osm", {}).get("newest_timestamp"),
+            "bbox": list(bbox) if bbox else None,
+            "nodes": self.graph.node_count,
+            "edges": self.graph.edge_count,
+            "built_at": manifest.get("built_at"),
+            "inputs": [
+                {k: i[k] for k in ("kind", "path", "sha256")} for i in manifest.get("inputs", [])
+            ],
+            "artifacts": manifest.get("artifacts", {}),
+            "profiles": sorted(self._profiles),
+        }
+
+
+def _snap_dict(snap: Snap) -> dict:
+    return {
+        "lat": round(snap.lat, 7),
+        "lon": round(snap.lon, 7),
+        "distance_m": round(snap.distance_m, 1),
+    }
