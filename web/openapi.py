@@ -165,6 +165,22 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
             },
         },
         "Barrier": barrier,
+        "Blocking": {
+            "type": "object",
+            "required": ["kind", "osm_id", "osm_type", "lat", "lon", "reason"],
+            "properties": {
+                "kind": {"type": "string", "description": "way, kerb, barrier, steps, ..."},
+                "osm_id": {"type": ["integer", "null"]},
+                "osm_type": {"type": ["string", "null"], "enum": ["node", "way", None]},
+                "lat": {"type": "number"},
+                "lon": {"type": "number"},
+                "reason": {
+                    "type": "string",
+                    "description": "machine-readable: too_steep_up, kerb_too_high, ...",
+                },
+                "message": {"type": "string"},
+            },
+        },
         "Segment": segment,
         "LineString": line,
         "Route": route,
@@ -322,7 +338,20 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                             "request_too_large, unavailable, internal_error",
                         },
                         "message": {"type": "string"},
-                        "details": {"type": "object"},
+                        "details": {
+                            "type": "object",
+                            "properties": {
+                                "field": {
+                                    "type": "string",
+                                    "description": "the request field at fault (invalid_request)",
+                                },
+                                "blocking": {
+                                    "type": "array",
+                                    "description": "what blocks every route (no_accessible_route)",
+                                    "items": {"$ref": "#/components/schemas/Blocking"},
+                                },
+                            },
+                        },
                     },
                 }
             },

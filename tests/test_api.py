@@ -1,0 +1,499 @@
+"""HTTP API on the real compiled Almaty graph: answers, errors and the OpenAPI document.
+
+Every JSON answer is validated against the schema `/openapi.json` itself
+publishes, so the document cannot drift from what the service really sends.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+from openapi_spec_validator import validate as validate_openapi
+from web_fixtures import ALMATY_FROM, ALMATY_TO, STEEP_FROM, STEEP_OVERRIDES, STEEP_TO
+
+from jol import settings
+
+# tests/ is on sys.path under pytest's default (prepend) import mode.
+pytest_plugins = ["web_fixtures"]
+
+GPX = "{http://www.topografix.com/GPX/1/1}"
+
+
+@pytest.fixture(scope="module")
+def spec(web_app: Any) -> dict:
+    response = web_app.test_client().get("/openapi.json")
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def _check(spec: dict, name: str, body: Any) -> None:
+    """Validate `body` against components/schemas/`name` of the served document."""
+    schema = {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+    jsonschema.Draft202012Validator(schema).validate(body)
+
+
+def _route_body(**changes: Any) -> dict:
+    body = {
+        "from": {"lat": ALMATY_FROM[0], "lon": ALMATY_FROM[1]},
+        "to": {"lat": ALMATY_TO[0], "lon": ALMATY_TO[1]},
+        "profile": _wheelchair_name(),
+    }
+    body.update(changes)
+    return body
+
+
+_WHEELCHAIR: list[str] = []
+
+
+def _wheelchair_name() -> str:
+    return _WHEELCHAIR[0]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _pick_wheelchair_profile(router: Any) -> None:
+    names = [p["name"] for p in router.profiles()]
+    wheelchair = [n for n in names if n.startswith("wheelchair")]
+    assert wheelchair, f"no wheelchair profile among {names}"
+    _WHEELCHAIR[:] = [sorted(wheelchair)[0]]
+
+
+def _error(response: Any, status: int, code: str, spec: dict) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    _check(spec, "Error", body)
+    assert body["error"]["code"] == code
+    return body["error"]
+
+
+def _haversine_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+# ---------- the OpenAPI document ----------
+
+
+def test_openapi_document_is_valid_openapi_3_1(spec: dict) -> None:
+    assert spec["openapi"].startswith("3.1")
+    validate_openapi(spec)
+
+
+def test_openapi_describes_every_api_endpoint(web_app: Any, spec: dict) -> None:
+    served = {
+        rule.rule.replace("<", "{").replace(">", "}")
+        for rule in web_app.url_map.iter_rules()
+        if rule.rule.startswith("/api/") or rule.rule == "/openapi.json"
+    }
+    assert served == set(spec["paths"])
+    for path, item in spec["paths"].items():
+        rule_methods = {
+            m.lower()
+            for rule in web_app.url_map.iter_rules()
+            if rule.rule == path
+            for m in rule.methods - {"HEAD", "OPTIONS"}
+        }
+        assert rule_methods == set(item), path
+
+
+def test_openapi_overrides_schema_comes_from_the_router(router: Any, spec: dict) -> None:
+    assert spec["components"]["schemas"]["Overrides"] == router.profile_schema()
+
+
+# ---------- health, profiles ----------
+
+
+def test_health_reports_the_loaded_graph(client: Any, router: Any, spec: dict) -> None:
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    _check(spec, "Health", body)
+    assert body["data"]["nodes"] == len(router.graph.node_lat)
+    assert body["data"]["edges"] == len(router.graph.edge_u)
+    min_lon, min_lat, max_lon, max_lat = body["data"]["bbox"]
+    assert min_lon < ALMATY_FROM[1] < max_lon and min_lat < ALMATY_FROM[0] < max_lat
+
+
+def test_profiles_list_every_profile_with_the_overrides_schema(
+    client: Any, router: Any, spec: dict
+) -> None:
+    response = client.get("/api/v1/profiles")
+    assert response.status_code == 200
+    body = response.get_json()
+    _check(spec, "ProfilesAnswer", body)
+    names = [p["name"] for p in body["profiles"]]
+    assert len(names) == len(set(names)) == len(router.profiles())
+    for profile in body["profiles"]:
+        assert {"en", "ru", "kk"} <= set(profile["title"])
+
+
+# ---------- routes ----------
+
+
+@pytest.fixture(scope="module")
+def wheelchair_answer(web_app: Any, spec: dict) -> dict:
+    response = web_app.test_client().post("/api/v1/route", json=_route_body())
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    _check(spec, "RouteAnswer", body)
+    return body
+
+
+def test_route_answer_is_consistent(wheelchair_answer: dict) -> None:
+    route = wheelchair_answer["routes"][0]
+    coords = route["geometry"]["coordinates"]
+    assert len(coords) >= 2
+    seg_total = sum(s["length_m"] for s in route["segments"])
+    assert seg_total == pytest.approx(route["distance_m"], rel=0.02, abs=1.0)
+    snap = wheelchair_answer["snap"]
+    start = (snap["from"]["lat"], snap["from"]["lon"])
+    end = (snap["to"]["lat"], snap["to"]["lon"])
+    # A street route can never be shorter than the straight line between its ends.
+    assert route["distance_m"] >= _haversine_m(start, end) - 1.0
+    assert _haversine_m(start, (coords[0][1], coords[0][0])) < 5.0
+    assert _haversine_m(end, (coords[-1][1], coords[-1][0])) < 5.0
+    for seg in route["segments"]:
+        first, last = seg["coordinates_range"]
+        assert 0 <= first <= last < len(coords)
+
+
+def test_route_get_equals_post(client: Any, wheelchair_answer: dict) -> None:
+    response = client.get(
+        "/api/v1/route",
+        query_string={
+            "from": f"{ALMATY_FROM[0]},{ALMATY_FROM[1]}",
+            "to": f"{ALMATY_TO[0]},{ALMATY_TO[1]}",
+            "profile": _wheelchair_name(),
+        },
+    )
+    assert response.status_code == 200
+    assert response.get_json()["routes"] == wheelchair_answer["routes"]
+
+
+def test_route_geojson_download(client: Any, wheelchair_answer: dict, spec: dict) -> None:
+    response = client.post("/api/v1/route?format=geojson", json=_route_body())
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = json.loads(response.get_data())
+    _check(spec, "RouteGeoJSON", body)
+    route = wheelchair_answer["routes"][0]
+    kinds = [f["properties"]["kind"] for f in body["features"]]
+    assert kinds.count("route") == len(wheelchair_answer["routes"])
+    assert kinds.count("segment") == len(route["segments"])
+    assert kinds.count("barrier") == sum(len(s.get("barriers", [])) for s in route["segments"])
+    line = next(f for f in body["features"] if f["properties"]["kind"] == "route")
+    assert line["geometry"]["coordinates"] == route["geometry"]["coordinates"]
+    assert line["properties"]["distance_m"] == route["distance_m"]
+
+
+def test_route_gpx_download(client: Any, wheelchair_answer: dict) -> None:
+    response = client.post("/api/v1/route?format=gpx", json=_route_body())
+    assert response.status_code == 200
+    assert response.mimetype == "application/gpx+xml"
+    assert "attachment" in response.headers["Content-Disposition"]
+    root = ET.fromstring(response.get_data())
+    assert root.tag == f"{GPX}gpx" and root.get("version") == "1.1"
+    route = wheelchair_answer["routes"][0]
+    points = root.findall(f"{GPX}trk/{GPX}trkseg/{GPX}trkpt")
+    assert len(points) == len(route["geometry"]["coordinates"])
+    for point, (lon, lat) in zip(points, route["geometry"]["coordinates"], strict=True):
+        assert float(point.get("lat")) == pytest.approx(lat, abs=1e-6)
+        assert float(point.get("lon")) == pytest.approx(lon, abs=1e-6)
+    barriers = sum(len(s.get("barriers", [])) for s in route["segments"])
+    assert len(root.findall(f"{GPX}wpt")) == barriers
+
+
+def test_overrides_reach_the_router(client: Any, spec: dict) -> None:
+    response = client.post("/api/v1/route", json=_route_body(overrides={"speed_mps": 0.5}))
+    slow = response.get_json()
+    _check(spec, "RouteAnswer", slow)
+    assert slow["overrides"] == {"speed_mps": 0.5}
+    fast = client.post("/api/v1/route", json=_route_body(overrides={"speed_mps": 1.5})).get_json()
+    assert slow["routes"][0]["duration_s"] > fast["routes"][0]["duration_s"]
+
+
+# ---------- errors of the route endpoint ----------
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"to": {"lat": 43.25, "lon": 76.94}, "profile": "x"}, "from"),
+        ({"from": [43.2, 76.9], "to": {"lat": 43.25, "lon": 76.94}, "profile": "x"}, "from"),
+        ({"from": {"lat": "43.2", "lon": 76.9}, "to": {"lat": 43.25, "lon": 76.9}}, "from.lat"),
+        ({"from": {"lat": True, "lon": 76.9}, "to": {"lat": 43.25, "lon": 76.9}}, "from.lat"),
+        ({"from": {"lat": 91, "lon": 76.9}, "to": {"lat": 43.25, "lon": 76.9}}, "from.lat"),
+        ({"from": {"lat": 43.2, "lon": 76.9}, "to": {"lat": 43.25, "lon": 200}}, "to.lon"),
+        ({"from": {"lat": 43.2}, "to": {"lat": 43.25, "lon": 76.9}, "profile": "x"}, "from.lon"),
+        ({"from": {"lat": 43.2, "lon": 76.9}, "to": {"lat": 43.25, "lon": 76.9}}, "profile"),
+        (
+            {"from": {"lat": 43.2, "lon": 76.9}, "to": {"lat": 43.2, "lon": 76.9}, "profile": 3},
+            "profile",
+        ),
+        ([1, 2, 3], "body"),
+    ],
+)
+def test_route_rejects_bad_fields_naming_them(
+    client: Any, spec: dict, body: Any, field: str
+) -> None:
+    error = _error(client.post("/api/v1/route", json=body), 400, "invalid_request", spec)
+    assert error["details"]["field"] == field
+    assert field in error["message"]
+
+
+def test_route_rejects_unknown_fields_and_bad_overrides_type(client: Any, spec: dict) -> None:
+    error = _error(
+        client.post("/api/v1/route", json=_route_body(speed=3)), 400, "invalid_request", spec
+    )
+    assert error["details"]["field"] == "speed"
+    error = _error(
+        client.post("/api/v1/route", json=_route_body(overrides=[1])), 400, "invalid_request", spec
+    )
+    assert error["details"]["field"] == "overrides"
+    error = _error(
+        client.post("/api/v1/route", json=_route_body(depart_at="tomorrow")),
+        400,
+        "invalid_request",
+        spec,
+    )
+    assert error["details"]["field"] == "depart_at"
+
+
+def test_route_rejects_malformed_json(client: Any, spec: dict) -> None:
+    response = client.post(
+        "/api/v1/route", data='{"from": {"lat": 43.2,', content_type="application/json"
+    )
+    assert _error(response, 400, "invalid_request", spec)["details"]["field"] == "body"
+
+
+def test_route_rejects_wrong_content_type(client: Any, spec: dict) -> None:
+    response = client.post(
+        "/api/v1/route", data=json.dumps(_route_body()), content_type="text/plain"
+    )
+    assert _error(response, 400, "invalid_request", spec)["details"]["field"] == "Content-Type"
+
+
+def test_route_rejects_unknown_format(client: Any, spec: dict) -> None:
+    response = client.post("/api/v1/route?format=kml", json=_route_body())
+    assert _error(response, 400, "invalid_request", spec)["details"]["field"] == "format"
+
+
+def test_route_body_over_the_limit_is_413(client: Any, spec: dict) -> None:
+    body = _route_body(padding="x" * (settings.MAX_REQUEST_BYTES + 1))
+    response = client.post("/api/v1/route", json=body)
+    error = _error(response, 413, "request_too_large", spec)
+    assert error["details"]["max_bytes"] == settings.MAX_REQUEST_BYTES
+
+
+def test_unknown_profile_is_400(client: Any, spec: dict) -> None:
+    response = client.post("/api/v1/route", json=_route_body(profile="hovercraft"))
+    _error(response, 400, "unknown_profile", spec)
+
+
+def test_out_of_range_override_is_400(client: Any, router: Any, spec: dict) -> None:
+    prop = router.profile_schema()["properties"]["max_kerb_cm"]
+    response = client.post(
+        "/api/v1/route", json=_route_body(overrides={"max_kerb_cm": prop["maximum"] + 1})
+    )
+    _error(response, 400, "invalid_override", spec)
+
+
+def test_point_outside_almaty_is_422(client: Any, spec: dict) -> None:
+    london = {"lat": 51.5007, "lon": -0.1246}
+    response = client.post("/api/v1/route", json=_route_body(to=london))
+    _error(response, 422, "outside_area", spec)
+
+
+def test_no_accessible_route_is_422_naming_the_blocking_ways(client: Any, spec: dict) -> None:
+    body = _route_body(
+        **{"from": {"lat": STEEP_FROM[0], "lon": STEEP_FROM[1]}},
+        to={"lat": STEEP_TO[0], "lon": STEEP_TO[1]},
+        overrides=STEEP_OVERRIDES,
+    )
+    error = _error(client.post("/api/v1/route", json=body), 422, "no_accessible_route", spec)
+    blocking = error["details"]["blocking"]
+    assert blocking
+    for item in blocking:
+        assert item["reason"] in {"too_steep_up", "too_steep_down"} or item["kind"] != "way"
+        assert 43.0 < item["lat"] < 43.6 and 76.5 < item["lon"] < 77.3
+
+
+# ---------- generic HTTP errors ----------
+
+
+def test_unknown_paths_are_json_404(client: Any, spec: dict) -> None:
+    _error(client.get("/api/v1/nowhere"), 404, "not_found", spec)
+    _error(client.get("/nowhere"), 404, "not_found", spec)
+
+
+def test_wrong_method_is_json_405_with_allow(client: Any, spec: dict) -> None:
+    response = client.delete("/api/v1/route")
+    error = _error(response, 405, "method_not_allowed", spec)
+    assert {"GET", "POST"} <= set(error["details"]["allowed"])
+    assert "POST" in response.headers["Allow"]
+    _error(client.post("/api/v1/health"), 405, "method_not_allowed", spec)
+
+
+def test_unexpected_exception_is_json_500_without_internals(router: Any, spec: dict) -> None:
+    from web.app import create_app
+
+    app = create_app(router=router)
+
+    @app.get("/api/v1/_explode")
+    def _explode() -> None:
+        raise RuntimeError("secret internal detail")
+
+    response = app.test_client().get("/api/v1/_explode")
+    error = _error(response, 500, "internal_error", spec)
+    text = response.get_data(as_text=True)
+    assert "secret internal detail" not in text and "Traceback" not in text
+    assert error["details"] == {}
+
+
+# ---------- places ----------
+
+
+def test_places_finds_streets_by_russian_name(client: Any, spec: dict) -> None:
+    response = client.get("/api/v1/places", query_string={"q": "Абая", "limit": 5})
+    assert response.status_code == 200
+    body = response.get_json()
+    _check(spec, "PlacesAnswer", body)
+    assert 1 <= len(body["places"]) <= 5
+    assert any("абая" in p["name"].lower() for p in body["places"])
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({}, "q"),
+        ({"q": ""}, "q"),
+        ({"q": "Абая", "limit": "0"}, "limit"),
+        ({"q": "Абая", "limit": "many"}, "limit"),
+        ({"q": "Абая", "limit": str(settings.PLACES_MAX_LIMIT + 1)}, "limit"),
+        ({"q": "Абая", "near": "43.2"}, "near"),
+        ({"q": "Абая", "near": "43.2,999"}, "near.lon"),
+    ],
+)
+def test_places_rejects_bad_parameters(client: Any, spec: dict, query: dict, field: str) -> None:
+    error = _error(client.get("/api/v1/places", query_string=query), 400, "invalid_request", spec)
+    assert error["details"]["field"] == field
+
+
+# ---------- streets (offline base map) ----------
+
+
+def test_streets_in_a_bbox_are_lines_inside_it(client: Any, spec: dict) -> None:
+    box = (76.93, 43.23, 76.96, 43.25)
+    response = client.get("/api/v1/streets", query_string={"bbox": ",".join(map(str, box))})
+    assert response.status_code == 200
+    body = response.get_json()
+    _check(spec, "StreetsAnswer", body)
+    assert body["features"], "central Almaty has streets"
+    for feature in body["features"]:
+        lons = [c[0] for c in feature["geometry"]["coordinates"]]
+        lats = [c[1] for c in feature["geometry"]["coordinates"]]
+        # Each line's own bbox overlaps the requested one.
+        assert max(lons) >= box[0] and min(lons) <= box[2]
+        assert max(lats) >= box[1] and min(lats) <= box[3]
+
+
+def test_streets_are_one_line_per_street_piece(client: Any) -> None:
+    body = client.get("/api/v1/streets?bbox=76.93,43.23,76.96,43.25").get_json()
+    seen: set[tuple] = set()
+    for feature in body["features"]:
+        coords = tuple(map(tuple, feature["geometry"]["coordinates"]))
+        assert coords not in seen and coords[::-1] not in seen, "both directions drawn"
+        seen.add(coords)
+
+
+def test_streets_respect_the_limit_major_streets_first(client: Any) -> None:
+    body = client.get("/api/v1/streets?bbox=76.90,43.20,77.00,43.28&limit=20").get_json()
+    assert len(body["features"]) == 20
+    assert body["truncated"] is True
+    everything = client.get(
+        f"/api/v1/streets?bbox=76.90,43.20,77.00,43.28&limit={settings.STREETS_MAX_LIMIT}"
+    ).get_json()
+    minor = {"footway", "path", "service", "steps", "track", "cycleway"}
+    kept = [f["properties"]["highway"] for f in body["features"]]
+    has_major = any(f["properties"]["highway"] not in minor for f in everything["features"])
+    if has_major:
+        assert kept[0] not in minor
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [None, "1,2,3", "76.9,43.2,76.8,43.3", "76,43,77.5,43.3", "a,b,c,d", "76.9,43.2,76.95,95"],
+)
+def test_streets_reject_bad_bbox(client: Any, spec: dict, bbox: str | None) -> None:
+    query = {} if bbox is None else {"bbox": bbox}
+    error = _error(client.get("/api/v1/streets", query_string=query), 400, "invalid_request", spec)
+    assert error["details"]["field"] == "bbox"
+
+
+# ---------- CORS ----------
+
+
+def test_cors_is_off_by_default(client: Any) -> None:
+    response = client.get("/api/v1/health", headers={"Origin": "https://example.org"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_allows_configured_origins_only(router: Any) -> None:
+    from web.app import create_app
+
+    app = create_app(router=router, config={"JOL_CORS_ORIGINS": "https://maps.example.kz"})
+    client = app.test_client()
+    allowed = client.get("/api/v1/health", headers={"Origin": "https://maps.example.kz"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://maps.example.kz"
+    other = client.get("/api/v1/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+# ---------- the page and its assets ----------
+
+
+@pytest.mark.parametrize("lang", settings.LANGUAGES)
+def test_page_is_served_in_each_language(client: Any, lang: str) -> None:
+    response = client.get(f"/?lang={lang}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f'<html lang="{lang}">' in html
+    from web.page import translations
+
+    assert translations()[lang]["submit"] in html
+
+
+def test_page_loads_nothing_from_other_hosts(client: Any) -> None:
+    import re
+
+    html = client.get("/").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets
+    for url in assets:
+        assert not re.match(r"^(https?:)?//", url), f"external asset {url}"
+        if url.startswith("/"):
+            assert client.get(url).status_code == 200, url
+    css = client.get("/static/vendor/leaflet/leaflet.css").get_data(as_text=True)
+    for image in re.findall(r"url\(([^)]+)\)", css):
+        if image.startswith("images/"):
+            assert client.get(f"/static/vendor/leaflet/{image}").status_code == 200
+
+
+def test_i18n_files_have_the_same_keys() -> None:
+    from web.page import translations
+
+    tables = translations()
+    keys = set(tables[settings.DEFAULT_LANGUAGE])
+    for lang, table in tables.items():
+        assert set(table) == keys, lang
+        assert all(isinstance(v, str) and v.strip() for v in table.values()), lang
