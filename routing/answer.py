@@ -7,12 +7,12 @@ where the origin and destination were snapped.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator
 
 import numpy as np
 
-from graph_build.artifact import INCLINE_DEM, INCLINE_TAG
+from graph_build.artifact import INCLINE_TAG
 from graph_build.tags import NO, UNKNOWN, YES
 from routing.costs import BLOCK_REASONS, Costs
 from routing.graph import StreetGraph
@@ -217,103 +217,123 @@ class RouteBuilder:
         }
 
     # --- segments -------------------------------------------------------------------
-    def _groups(self, legs: list[Leg]) -> Iterator[list[Leg]]:
-        """Consecutive legs on the same OSM way."""
-        group: list[Leg] = []
-        for leg in legs:
-            if (
-                group
-                and self.a["edge_osm_way_id"][leg[0]] != self.a["edge_osm_way_id"][group[-1][0]]
-            ):
-                yield group
-                group = []
-            group.append(leg)
-        if group:
-            yield group
+    def _leg_geometry(self, legs: list[Leg]) -> tuple[np.ndarray, np.ndarray]:
+        """Route vertices (n, 2) and, per leg, the index of its last vertex.
 
-    def _incline(self, legs: list[Leg], lengths: np.ndarray) -> dict:
-        edges = [edge for edge, _, _ in legs]
+        Middle legs are whole edges and are gathered with one index array; only
+        the first and last legs may be cut where the points were snapped.
+        """
+        graph = self.graph
+        ends = [
+            cut_polyline(graph.edge_coords(leg[0]), leg[1], leg[2]) for leg in (legs[0], legs[-1])
+        ]
+        if len(legs) == 1:
+            return ends[0], np.array([len(ends[0]) - 1])
+        middle = np.fromiter((leg[0] for leg in legs[1:-1]), dtype=np.int64, count=len(legs) - 2)
+        lo, hi = (
+            graph.geom_offsets[middle] + 1,
+            graph.geom_offsets[middle + 1],
+        )  # drop shared first vertex
+        counts = hi - lo
+        index = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        middle_xy = np.column_stack((graph.geom_lon[index], graph.geom_lat[index]))
+        coords = np.concatenate([ends[0], middle_xy, ends[1][1:]])
+        per_leg = np.concatenate([[len(ends[0])], counts, [len(ends[1]) - 1]])
+        return coords, np.cumsum(per_leg) - 1
+
+    def _incline(self, edges: np.ndarray, lengths: np.ndarray) -> dict:
         sources = self.a["edge_incline_source"][edges]
-        grade = self.a["edge_grade_pct"][edges]
         total = lengths.sum()
         if (sources == 0).any() or total <= 0:
+            unknown = "unknown"
             return {
-                "grade_pct": "unknown",
-                "max_up_pct": "unknown",
-                "max_down_pct": "unknown",
-                "source": "unknown",
+                "grade_pct": unknown,
+                "max_up_pct": unknown,
+                "max_down_pct": unknown,
+                "source": unknown,
             }
+        grade = self.a["edge_grade_pct"][edges]
         return {
             "grade_pct": round(float((grade * lengths).sum() / total), 1),
             "max_up_pct": round(float(self.a["edge_max_up_pct"][edges].max()), 1),
             "max_down_pct": round(float(self.a["edge_max_down_pct"][edges].max()), 1),
-            "source": "tag"
-            if (sources == INCLINE_TAG).any()
-            else "dem"
-            if (sources == INCLINE_DEM).all()
-            else "unknown",
+            "source": "tag" if (sources == INCLINE_TAG).any() else "dem",
         }
 
-    def _segment(self, legs: list[Leg], coord_start: int, coord_end: int, last_leg: Leg) -> dict:
+    def _barriers(self, legs: list[Leg]) -> list[list[dict]]:
+        """Barriers met on each leg, looked up only where the graph flags one."""
+        found: list[list[dict]] = []
+        for i, (edge, _, end) in enumerate(legs):
+            here: list[dict] = []
+            if self.graph.edge_has_barrier[edge]:
+                here.extend(self.edge_barriers(edge))
+            head = int(self.graph.edge_v[edge])
+            if end >= 1 and i < len(legs) - 1 and self.graph.node_has_barrier[head]:
+                here.extend(self.node_barriers(head, edge))
+            found.append(here)
+        return found
+
+    def _segment(
+        self, edges: np.ndarray, lengths: np.ndarray, times: np.ndarray, coords: list[int]
+    ) -> dict:
         a, graph = self.a, self.graph
-        edge = legs[0][0]
-        lengths = np.array([(end - start) * a["edge_length_m"][e] for e, start, end in legs])
-        duration = sum((end - start) * self.costs.time_s[e] for e, start, end in legs)
-        barriers: list[dict] = []
-        for leg in legs:
-            e, _, end = leg
-            barriers.extend(self.edge_barriers(e))
-            if end >= 1 and leg is not last_leg:
-                barriers.extend(self.node_barriers(int(graph.edge_v[e]), e))
-        width = a["edge_width_m"][edge]
+        edge = int(edges[0])
         return {
             "osm_way_id": int(a["edge_osm_way_id"][edge]),
             "name": graph.word("name", a["edge_name"][edge]),
             "highway": graph.word("highway", a["edge_highway"][edge]),
             "footway": graph.word("footway", a["edge_footway"][edge]),
             "length_m": round(float(lengths.sum()), 1),
-            "duration_s": round(float(duration), 1),
+            "duration_s": round(float(times.sum()), 1),
             "surface": graph.word("surface", a["edge_surface"][edge]) or "unknown",
             "smoothness": graph.word("smoothness", a["edge_smoothness"][edge]) or "unknown",
-            "incline": self._incline(legs, lengths),
-            "width": _number_or_unknown(width),
+            "incline": self._incline(edges, lengths),
+            "width": _number_or_unknown(a["edge_width_m"][edge]),
             "lit": _tri(a["edge_lit"][edge]),
             "sidewalk": _tri(a["edge_sidewalk"][edge]) if a["edge_is_road"][edge] else None,
-            "coordinates_range": [coord_start, coord_end],
-            "barriers": barriers,
+            "coordinates_range": coords,
+            "barriers": [],
         }
 
     def route(self, legs: list[Leg]) -> dict:
         """The ``routes[i]`` object for a path."""
-        coords: list[list[float]] = []
-        segments = []
-        for group in self._groups(legs):
-            start_index = max(len(coords) - 1, 0)
-            for edge, start, end in group:
-                piece = cut_polyline(self.graph.edge_coords(edge), start, end)
-                rounded = [[round(float(x), 7), round(float(y), 7)] for x, y in piece]
-                coords.extend(rounded[1:] if coords else rounded)
-            segments.append(self._segment(group, start_index, len(coords) - 1, legs[-1]))
-        return self._summarise(legs, coords, segments)
-
-    def _summarise(self, legs: list[Leg], coords: list, segments: list[dict]) -> dict:
         a = self.a
-        barriers = [b for s in segments for b in s["barriers"]]
+        edges = np.fromiter((leg[0] for leg in legs), dtype=np.int64, count=len(legs))
+        share = np.fromiter((leg[2] - leg[1] for leg in legs), dtype=np.float64, count=len(legs))
+        lengths = share * a["edge_length_m"][edges]
+        times = share * self.costs.time_s[edges]
+        coords, last_vertex = self._leg_geometry(legs)
+        ways = a["edge_osm_way_id"][edges]
+        bounds = np.concatenate([[0], np.flatnonzero(ways[1:] != ways[:-1]) + 1, [len(legs)]])
+        barriers = self._barriers(legs)
+        segments = []
+        for lo, hi in itertools.pairwise(bounds.tolist()):
+            first_vertex = int(last_vertex[lo - 1]) if lo else 0
+            segment = self._segment(
+                edges[lo:hi], lengths[lo:hi], times[lo:hi], [first_vertex, int(last_vertex[hi - 1])]
+            )
+            segment["barriers"] = [b for leg_barriers in barriers[lo:hi] for b in leg_barriers]
+            segments.append(segment)
+        route = {
+            "distance_m": round(sum(s["length_m"] for s in segments), 1),
+            "duration_s": round(sum(s["duration_s"] for s in segments), 1),
+            "ascent_m": round(float((share * self.graph.ascent_known[edges]).sum()), 1),
+            "descent_m": round(float((share * self.graph.descent_known[edges]).sum()), 1),
+            "geometry": {"type": "LineString", "coordinates": np.round(coords, 7).tolist()},
+            "segments": segments,
+        }
+        all_barriers = [b for s in segments for b in s["barriers"]]
+        route["barrier_counts"] = _count_kinds(all_barriers)
+        route["unknown"] = self._unknown(edges, lengths, all_barriers)
+        return route
+
+    def _unknown(self, edges: np.ndarray, lengths: np.ndarray, barriers: list[dict]) -> dict:
+        a = self.a
 
         def unknown_length(condition: np.ndarray) -> float:
-            return round(
-                float(
-                    sum(
-                        (end - start) * a["edge_length_m"][e]
-                        for e, start, end in legs
-                        if condition[e]
-                    )
-                ),
-                1,
-            )
+            return round(float(lengths[condition[edges]].sum()), 1)
 
-        footway = ~a["edge_is_road"]
-        unknown = {
+        return {
             "kerbs": sum(
                 1 for b in barriers if b["kind"] == "kerb" and b["height_cm"] == "unknown"
             ),
@@ -324,22 +344,8 @@ class RouteBuilder:
             ),
             "surface_m": unknown_length(a["edge_surface"] == 0),
             "incline_m": unknown_length(a["edge_incline_source"] == 0),
-            "width_m": unknown_length(np.isnan(a["edge_width_m"]) & footway),
+            "width_m": unknown_length(np.isnan(a["edge_width_m"]) & ~a["edge_is_road"]),
             "lit_m": unknown_length(a["edge_lit"] == UNKNOWN),
-        }
-        ascent = sum((end - start) * np.nan_to_num(a["edge_ascent_m"][e]) for e, start, end in legs)
-        descent = sum(
-            (end - start) * np.nan_to_num(a["edge_descent_m"][e]) for e, start, end in legs
-        )
-        return {
-            "distance_m": round(sum(s["length_m"] for s in segments), 1),
-            "duration_s": round(sum(s["duration_s"] for s in segments), 1),
-            "ascent_m": round(float(ascent), 1),
-            "descent_m": round(float(descent), 1),
-            "geometry": {"type": "LineString", "coordinates": coords},
-            "segments": segments,
-            "barrier_counts": _count_kinds(barriers),
-            "unknown": unknown,
         }
 
 

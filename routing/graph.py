@@ -36,6 +36,21 @@ class StreetGraph:
         self.edge_count = len(arrays["edge_u"])
         self.crossing_way_share = crossing_way_share(self)
         self.component_size = np.bincount(arrays["node_component"])
+        self.ascent_known = np.nan_to_num(arrays["edge_ascent_m"])
+        self.descent_known = np.nan_to_num(arrays["edge_descent_m"])
+        self.node_has_barrier = (
+            arrays["node_has_kerb"]
+            | arrays["node_is_crossing"]
+            | (arrays["node_barrier"] > 0)
+            | arrays["node_is_elevator"]
+            | arrays["node_is_entrance"]
+        )
+        self.edge_has_barrier = (
+            arrays["edge_is_steps"]
+            | (arrays["edge_is_crossing"] & (self.crossing_way_share > 0))
+            | arrays["edge_has_kerb"]
+            | arrays["edge_is_elevator"]
+        )
 
     @classmethod
     def load(cls, directory: Path, *, verify: bool = True) -> StreetGraph:

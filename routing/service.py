@@ -117,12 +117,11 @@ class Router:
             )
         return snap
 
-    def _seeds(self, snap: Snap, cost: np.ndarray, node_s: np.ndarray, leaving: bool):
+    def _seeds(self, snap: Snap, body: np.ndarray, node_s: np.ndarray, leaving: bool):
         """(node, seconds) pairs linking a snapped point to the two ends of its edge."""
         g = self.graph
         forward = snap.edge
         reverse = int(g.arrays["edge_reverse"][forward])
-        body = cost - node_s[g.edge_v]
         seeds: list[tuple[int, float, Leg]] = []
         if leaving:
             seeds.append(
@@ -177,11 +176,9 @@ class Router:
             return None
         return (end - start) * body, [(edge, start, end)]
 
-    def _path(
-        self, metric, costs: Costs, origin: Snap, target: Snap, cost: np.ndarray
-    ) -> list[Leg] | None:
-        sources = self._seeds(origin, cost, costs.node_s, leaving=True)
-        targets = self._seeds(target, cost, costs.node_s, leaving=False)
+    def _path(self, metric, costs: Costs, origin: Snap, target: Snap) -> list[Leg] | None:
+        sources = self._seeds(origin, costs.body_s, costs.node_s, leaving=True)
+        targets = self._seeds(target, costs.body_s, costs.node_s, leaving=False)
         result: PathResult | None = metric.shortest_path(
             [(n, c) for n, c, _ in sources], [(n, c) for n, c, _ in targets]
         )
@@ -210,7 +207,7 @@ class Router:
         metrics = self._metrics_for(profile, overrides)
         start = self._snap(origin, metrics.usable, "from")
         end = self._snap(destination, metrics.usable, "to")
-        legs = self._path(metrics.metric, metrics.costs, start, end, metrics.costs.edge_s)
+        legs = self._path(metrics.metric, metrics.costs, start, end)
         if legs is None:
             self._explain_failure(metrics, start, end)
         builder = RouteBuilder(self.graph, metrics.costs)
@@ -239,7 +236,7 @@ class Router:
             costs.node_blocked,
             relaxed_cost,
         )
-        legs = self._path(metrics.relaxed, relaxed_costs, start, end, relaxed_cost)
+        legs = self._path(metrics.relaxed, relaxed_costs, start, end)
         blocking = RouteBuilder(self.graph, costs).blocking(legs) if legs else []
         if legs is None:
             message = "origin and destination are not connected by any mapped way"
