@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -59,6 +58,9 @@ MAX_PAIR_M = 4000.0
 WARMUP_CALLS = 10  # untimed calls per engine and profile, so caches and JITs settle
 SERVER_START_TIMEOUT_S = 120.0
 HTTP_TIMEOUT_S = 30.0
+# Engines stay referenced until exit: freed memory of one city would otherwise be
+# reused by the next city's engine and hide its RSS growth.
+_KEEP_ALIVE: list[Any] = []
 
 # (Jol profile, Valhalla profile) compared on the same pairs.
 PROFILE_PAIRS = (("wheelchair_manual", "wheelchair"), ("blind", "blind"), ("default", "pedestrian"))
@@ -179,12 +181,11 @@ def _free_port() -> int:
 
 
 def _server_command(graph_dir: Path, port: int) -> list[str]:
-    """`jol serve` when installed; otherwise the same gunicorn app it serves."""
-    jol = shutil.which("jol")
-    if jol:
-        return [jol, "serve", "--graph", str(graph_dir), "--port", str(port)]
-    bind = f"127.0.0.1:{port}"
-    return [sys.executable, "-m", "gunicorn", "--bind", bind, "web.wsgi:app"]
+    """`jol serve` (gunicorn, its default workers) through this interpreter, so no PATH needed."""
+    return [
+        *(sys.executable, "-m", "jol.cli", "serve"),
+        *("--graph", str(graph_dir), "--host", "127.0.0.1", "--port", str(port)),
+    ]
 
 
 @contextmanager
@@ -235,6 +236,11 @@ def _rss_mb(pid: int, children: bool = False) -> float:
     proc = psutil.Process(pid)
     procs = [proc, *proc.children(recursive=True)] if children else [proc]
     return sum(p.memory_info().rss for p in procs) / 2**20
+
+
+def _du_mb(directory: Path) -> float:
+    """Total size of the files under `directory`, in MiB."""
+    return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) / 2**20
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -373,6 +379,7 @@ def _run_valhalla(config: Path, pairs: np.ndarray, memory: dict[str, float]) -> 
     """Valhalla on every profile; memory is the RSS growth once its tiles are in use."""
     before = _rss_mb(os.getpid())
     valhalla = _valhalla.ValhallaEngine(config)
+    _KEEP_ALIVE.append(valhalla)
     route = _valhalla_engine(valhalla)
     runs: dict[tuple[str, str], Run] = {}
     for jol_profile, val_profile in PROFILE_PAIRS:
@@ -389,7 +396,9 @@ def _run_jol(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> di
     from routing.service import Router
 
     before = _rss_mb(os.getpid())
-    route = _jol_engine(Router.load(graph_dir))
+    router = Router.load(graph_dir)
+    _KEEP_ALIVE.append(router)
+    route = _jol_engine(router)
     runs: dict[tuple[str, str], Run] = {}
     for jol_profile, _ in PROFILE_PAIRS:
         print(f"  jol: {len(pairs)} pairs, {jol_profile}", flush=True)
@@ -431,7 +440,9 @@ def bench_city(city: City, args: argparse.Namespace) -> list[Row]:
     for run in runs.values():
         evaluate(run, index)
     rows = _report_city(city.name, runs)
-    print("  memory (RSS): " + ", ".join(f"{k} {v:.0f} MiB" for k, v in memory.items()))
+    print("  memory (RSS growth): " + ", ".join(f"{k} {v:.0f} MiB" for k, v in memory.items()))
+    disk = {"valhalla tiles": config.parent / "tiles", "jol artifact": graph_dir}
+    print("  data on disk: " + ", ".join(f"{k} {_du_mb(d):.1f} MiB" for k, d in disk.items() if d))
     return rows
 
 
