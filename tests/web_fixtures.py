@@ -89,6 +89,10 @@ def client(web_app: Any) -> Any:
     return web_app.test_client()
 
 
+# Port 9 (discard) is closed on test machines: tile requests fail at once.
+_UNREACHABLE_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -96,9 +100,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(web_app: Any) -> Iterator[str]:
-    """Base URL of a real threaded HTTP server running the app on localhost."""
-    server = make_server("127.0.0.1", _free_port(), web_app, threaded=True)
+def live_server(router: Any) -> Iterator[str]:
+    """Base URL of a real threaded HTTP server running the app on localhost.
+
+    Its tile URL points at a closed local port so browser tests never reach
+    the internet and always exercise the offline base map (Jol's own streets).
+    """
+    from web.app import create_app
+
+    app = create_app(router=router, config={"JOL_TILE_URL": _UNREACHABLE_TILES})
+    server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -146,7 +157,7 @@ def browser() -> Iterator[Any]:
         "--disable-component-update",
         "--disable-sync",
         "--disable-dev-shm-usage",
-        "--window-size=1400,1000",
+        "--window-size=1440,1200",
         f"--user-data-dir={profile_dir}",
     ):
         options.add_argument(flag)

@@ -11,7 +11,9 @@
   var I18N = JSON.parse(document.getElementById("jol-i18n").textContent);
   var LANG_KEY = "jol.lang";
   var SEARCH_DELAY_MS = 250; // wait for a pause in typing before asking the server
-  var STREETS_MIN_ZOOM = 11; // below this the whole city is one blur of lines
+  // Below this the view spans several cities worth of lines; the server caps
+  // each answer anyway (major streets first), so a city-wide view stays cheap.
+  var STREETS_MIN_ZOOM = 9;
   var STREETS_DELAY_MS = 200;
   // A segment steeper than this share of the profile's incline limit is
   // marked "steep" so people see where the hard climbs are.
@@ -26,6 +28,7 @@
     steps: "☰",
     elevator: "⇅",
     gate: "⊓",
+    bollard: "╎",
     other: "!",
     unknown_stretch: "?",
     blocking: "✕",
@@ -53,6 +56,10 @@
   var streetsTimer = null;
 
   // ---------- i18n ----------
+
+  function has(key) {
+    return (I18N[state.lang] || {})[key] !== undefined;
+  }
 
   function t(key, vars) {
     var table = I18N[state.lang] || I18N[CONFIG.defaultLanguage];
@@ -187,6 +194,7 @@
 
   // Every failed tile fires an error; one street request per burst is enough.
   function scheduleStreets() {
+    setMapBusy(true);
     window.clearTimeout(streetsTimer);
     streetsTimer = window.setTimeout(loadStreets, STREETS_DELAY_MS);
   }
@@ -194,6 +202,7 @@
   function loadStreets() {
     if (!map || map.getZoom() < STREETS_MIN_ZOOM) {
       if (streetsLayer) streetsLayer.clearLayers();
+      setMapBusy(false);
       return;
     }
     var bounds = map.getBounds();
@@ -214,13 +223,23 @@
         return r.ok ? r.json() : null;
       })
       .then(function (data) {
-        if (!data || ticket !== streetsRequest || tilesLoaded) return;
-        streetsLayer.clearLayers();
-        streetsLayer.addData(data);
+        if (ticket !== streetsRequest) return;
+        if (data && !tilesLoaded) {
+          streetsLayer.clearLayers();
+          streetsLayer.addData(data);
+        }
+        setMapBusy(false);
       })
       .catch(function () {
-        /* the base map is decoration; the route and list still work */
+        // The base map is decoration; the route and the list still work.
+        if (ticket === streetsRequest) setMapBusy(false);
       });
+  }
+
+  // data-busy on the map tells automated checks (and screenshots) when the
+  // base map has caught up with the view; it carries no meaning for people.
+  function setMapBusy(busy) {
+    document.getElementById("map").setAttribute("data-busy", busy ? "true" : "false");
   }
 
   function markerIcon(kind, label, extraClass) {
@@ -521,7 +540,7 @@
   function limitField(key, prop, profile, previous) {
     var id = "limit-" + key;
     var value = limitDefault(key, prop, profile);
-    var label = localized(prop.title) || key;
+    var label = has("param_" + key) ? t("param_" + key) : localized(prop.title) || key;
     var types = [].concat(prop.type || []);
     var wrap = el("div", { class: "field limit-field" });
     var input;
@@ -533,7 +552,8 @@
     } else if (prop["enum"]) {
       input = el("select", { id: id, "data-key": key });
       prop["enum"].forEach(function (v) {
-        input.appendChild(el("option", { value: String(v), text: String(v) }));
+        var text = has("policy_" + v) ? t("policy_" + v) : String(v);
+        input.appendChild(el("option", { value: String(v), text: text }));
       });
       input.value = previous !== undefined ? previous : String(value);
       input.setAttribute("data-default", String(value));
@@ -550,7 +570,8 @@
       wrap.appendChild(el("label", { for: id, text: label }));
       wrap.appendChild(input);
     }
-    var descText = localized(prop.description);
+    // The schema's description is English; shown only where no translation exists.
+    var descText = has("param_" + key) && state.lang !== "en" ? "" : localized(prop.description);
     var rangeText = prop.minimum !== undefined && prop.maximum !== undefined
       ? " [" + num(prop.minimum, 3) + " – " + num(prop.maximum, 3) + "]"
       : "";
@@ -666,14 +687,20 @@
     return profile.parameters || profile.limits || {};
   }
 
+  // Generic OSM barriers arrive as kind "barrier" with the barrier=* value beside it.
   function barrierKind(b) {
-    return BARRIER_GLYPHS[b.kind] && b.kind !== "unknown_stretch" && b.kind !== "blocking" ? b.kind : "other";
+    var kind = b.kind === "barrier" && b.barrier ? b.barrier : b.kind;
+    return BARRIER_GLYPHS[kind] && kind !== "unknown_stretch" && kind !== "blocking" ? kind : "other";
   }
 
   function barrierText(b) {
     var kind = barrierKind(b);
     var name = t("barrier_" + kind);
-    if (kind === "other" && b.kind) name += " (" + b.kind + ")";
+    if (kind === "other") {
+      if (b.kind === "way") name = t("barrier_way");
+      var raw = b.kind === "barrier" ? b.barrier : b.kind === "way" ? b.highway : b.kind;
+      if (raw) name += " (" + raw + ")";
+    }
     var parts = [];
     if (b.height_cm !== undefined) {
       parts.push(t("attr_height_cm", { v: b.height_cm === "unknown" ? t("value_unknown") : num(b.height_cm, 1) }));
@@ -682,7 +709,7 @@
     ["signals", "sound", "vibration", "tactile_paving", "handrail"].forEach(function (key) {
       if (b[key] !== undefined) parts.push(t("attr_" + key, { v: yesNo(b[key]) }));
     });
-    if (b.reason) parts.push(String(b.reason));
+    if (b.reason) parts.push(has("reason_" + b.reason) ? t("reason_" + b.reason) : b.message || String(b.reason));
     return parts.length ? name + ": " + parts.join(", ") : name;
   }
 
@@ -773,11 +800,16 @@
     });
     body.appendChild(list);
 
+    // The route's own A/B (at the snapped points) replace the chosen-point markers.
+    Object.keys(endMarkers).forEach(function (key) {
+      if (endMarkers[key]) map.removeLayer(endMarkers[key]);
+      endMarkers[key] = null;
+    });
     var start = latlngs[0];
     var end = latlngs[latlngs.length - 1];
     L.marker(start, { icon: endIcon("A", t("marker_start")), keyboard: false, title: t("marker_start") }).addTo(markerLayer);
     L.marker(end, { icon: endIcon("B", t("marker_end")), keyboard: false, title: t("marker_end") }).addTo(markerLayer);
-    if (latlngs.length > 1) map.fitBounds(L.latLngBounds(latlngs), { padding: [30, 30] });
+    if (latlngs.length > 1) map.fitBounds(L.latLngBounds(latlngs), { padding: [30, 30], animate: false });
 
     if (announce) {
       setStatus(
@@ -920,7 +952,7 @@
         el("li", {}, [el("span", { class: "line-sample line-" + access, "aria-hidden": "true" }), " " + t("access_" + access)])
       );
     });
-    ["kerb", "crossing", "steps", "elevator", "gate", "other", "unknown_stretch", "blocking"].forEach(function (kind) {
+    ["kerb", "crossing", "steps", "elevator", "gate", "bollard", "other", "unknown_stretch", "blocking"].forEach(function (kind) {
       legend.appendChild(
         el("li", {}, [
           el("span", { class: "glyph jol-marker-" + kind, "aria-hidden": "true", text: BARRIER_GLYPHS[kind] }),

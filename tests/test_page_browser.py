@@ -1,0 +1,291 @@
+"""The planner page in a real headless Chromium against a real server on the
+real compiled Almaty graph: keyboard-only planning, language switching and
+axe-core (WCAG 2.1 A/AA) on every language and on result pages.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from web_fixtures import STEEP_FROM, STEEP_OVERRIDES, STEEP_TO
+
+from jol import settings
+
+pytest_plugins = ["web_fixtures"]
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = settings.REPO_ROOT / "docs" / "screenshot-wheelchair-route.png"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+WAIT_S = 20
+# Inputs a person would type: a street picked from the place search, and a
+# destination typed as coordinates (lat, lon in degrees).
+FROM_QUERY = "Жибек Жолы"
+TO_TYPED = "43.2449, 76.9499"
+
+
+def _i18n() -> dict[str, dict[str, str]]:
+    from web.page import translations
+
+    return translations()
+
+
+def _wait(browser: Any, condition: Any, timeout: float = WAIT_S) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, timeout).until(condition)
+
+
+def _open(browser: Any, url: str, *, fresh: bool = False) -> None:
+    browser.get(url)
+    if fresh:
+        browser.execute_script("window.localStorage.clear();")
+        browser.get(url)
+    _wait(browser, lambda b: b.execute_script("return document.body.dataset.ready === 'true'"))
+
+
+def _active_id(browser: Any) -> str:
+    return browser.execute_script("return document.activeElement && document.activeElement.id")
+
+
+def _press(browser: Any, *keys: str) -> None:
+    """Send keys to whatever has focus, as a keyboard would."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    ActionChains(browser).send_keys(*keys).perform()
+
+
+def _tab_to(browser: Any, element_id: str, limit: int = 80) -> None:
+    """Press Tab until `element_id` has focus; fails if it is not reachable."""
+    from selenium.webdriver.common.keys import Keys
+
+    for _ in range(limit):
+        if _active_id(browser) == element_id:
+            return
+        _press(browser, Keys.TAB)
+    pytest.fail(f"#{element_id} not reachable by Tab within {limit} presses")
+
+
+def _axe(browser: Any, axe_source: str) -> list[dict]:
+    browser.execute_script(axe_source)
+    return browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: "tag", values: arguments[0]}})
+          .then(r => done(r.violations.map(v => ({
+              id: v.id, impact: v.impact, help: v.help,
+              nodes: v.nodes.map(n => n.target.join(" ") + " :: " + n.failureSummary)}))))
+          .catch(e => done([{id: "axe-error", help: String(e), nodes: []}]));
+        """,
+        WCAG_TAGS,
+    )
+
+
+def _assert_no_violations(violations: list[dict], where: str) -> None:
+    if violations:
+        report = json.dumps(violations, ensure_ascii=False, indent=2)
+        print(f"axe violations on {where}:\n{report}")
+    assert violations == [], f"axe found {len(violations)} WCAG 2.1 AA violation(s) on {where}"
+
+
+def _choose_profile_by_keyboard(browser: Any, profile: dict, lang: str) -> None:
+    _tab_to(browser, "profile-select")
+    # Typing the start of an option's text selects it in a focused <select>.
+    _press(browser, profile["title"][lang][:6])
+    _wait(
+        browser,
+        lambda b: (
+            b.execute_script("return document.getElementById('profile-select').value")
+            == profile["name"]
+        ),
+    )
+
+
+def _wheelchair(router: Any) -> dict:
+    return next(p for p in router.profiles() if p["name"] == "wheelchair_manual")
+
+
+def test_skip_link_is_the_first_tab_stop(browser: Any, live_server: str) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, live_server + "/", fresh=True)
+    _press(browser, Keys.TAB)
+    first = browser.switch_to.active_element
+    assert first.get_attribute("class") == "skip-link"
+    assert first.get_attribute("href").endswith("#planner")
+    assert first.is_displayed(), "a skip link must become visible when focused"
+
+
+def test_plan_a_wheelchair_route_by_keyboard_only(
+    browser: Any, live_server: str, router: Any, axe_source: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from routing.places import PlaceIndex
+
+    ru = _i18n()["ru"]
+    _open(browser, live_server + "/", fresh=True)
+    assert browser.execute_script("return document.documentElement.lang") == "ru"
+
+    # From: type a street name, arrow down to the first suggestion, Enter.
+    _tab_to(browser, "from-input")
+    _press(browser, FROM_QUERY)
+    from_input = browser.find_element(By.ID, "from-input")
+    _wait(browser, lambda b: from_input.get_attribute("aria-expanded") == "true")
+    options = browser.find_elements(By.CSS_SELECTOR, "#from-listbox [role=option]")
+    assert options, "the place search offered nothing"
+    first_option = options[0].find_element(By.CLASS_NAME, "option-name").text
+    _press(browser, Keys.ARROW_DOWN)
+    assert from_input.get_attribute("aria-activedescendant") == options[0].get_attribute("id")
+    assert options[0].get_attribute("aria-selected") == "true"
+    _press(browser, Keys.ENTER)
+    assert from_input.get_attribute("value") == first_option
+    assert from_input.get_attribute("aria-expanded") == "false"
+
+    # To: typed as coordinates.
+    _tab_to(browser, "to-input")
+    _press(browser, TO_TYPED)
+
+    wheelchair = _wheelchair(router)
+    _choose_profile_by_keyboard(browser, wheelchair, "ru")
+    _tab_to(browser, "submit-button")
+    _press(browser, Keys.ENTER)
+
+    steps = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#steps > li"))
+    status = browser.find_element(By.ID, "status").text
+    assert status.startswith(ru["route_found"].split(":")[0])
+
+    # The page shows what the router answers for the same two points.
+    place = PlaceIndex.load(router.graph.directory).search(FROM_QUERY, limit=8)[0]
+    to_lat, to_lon = (float(x) for x in TO_TYPED.split(","))
+    expected = router.route((place["lat"], place["lon"]), (to_lat, to_lon), "wheelchair_manual")
+    route = expected["routes"][0]
+    assert len(steps) == len(route["segments"])
+    barriers = sum(len(s["barriers"]) for s in route["segments"])
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")) == barriers
+    # Drawn on the map: a casing and a styled line per segment, one marker per
+    # barrier plus the start and end markers.
+    lines = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")
+    assert len(lines) >= 2 * len(route["segments"])
+    markers = browser.find_elements(By.CSS_SELECTOR, ".leaflet-marker-pane .jol-marker")
+    unknown = browser.find_elements(
+        By.CSS_SELECTOR, ".leaflet-marker-pane .jol-marker-unknown_stretch"
+    )
+    assert len(markers) == barriers + 2 + len(unknown)
+    # Downloads point at the same route.
+    links = [
+        a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".downloads a")
+    ]
+    assert any("format=geojson" in h for h in links) and any("format=gpx" in h for h in links)
+
+    browser.execute_script("window.scrollTo(0, 0)")
+    _wait(browser, lambda b: b.find_element(By.ID, "map").get_attribute("data-busy") == "false")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    assert browser.save_screenshot(str(SCREENSHOT))
+
+    _assert_no_violations(_axe(browser, axe_source), "the page with a wheelchair route")
+
+
+def test_switch_language_and_it_survives_a_reload(browser: Any, live_server: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    tables = _i18n()
+    _open(browser, live_server + "/", fresh=True)
+    for lang, typed in (("en", "English"), ("kk", "Қазақша")):
+        _tab_to(browser, "lang-select")
+        _press(browser, typed[:3])
+        _wait(
+            browser,
+            lambda b, lang=lang: b.execute_script("return document.documentElement.lang") == lang,
+        )
+        label = browser.find_element(By.CSS_SELECTOR, "label[for=from-input]").text
+        assert label == tables[lang]["from_label"]
+        assert browser.title == tables[lang]["page_title"]
+        button = browser.find_element(By.ID, "submit-button").text
+        assert button == tables[lang]["submit"]
+
+        browser.refresh()
+        _wait(browser, lambda b: b.execute_script("return document.body.dataset.ready === 'true'"))
+        assert browser.execute_script("return document.documentElement.lang") == lang
+        assert (
+            browser.find_element(By.CSS_SELECTOR, "label[for=from-input]").text
+            == (tables[lang]["from_label"])
+        )
+        assert (
+            Select(browser.find_element(By.ID, "lang-select")).first_selected_option.get_attribute(
+                "value"
+            )
+            == lang
+        )
+    browser.execute_script("window.localStorage.clear();")
+
+
+@pytest.mark.parametrize("lang", settings.LANGUAGES)
+def test_axe_finds_no_wcag_violations_in_each_language(
+    browser: Any, live_server: str, axe_source: str, lang: str
+) -> None:
+    _open(browser, live_server + "/", fresh=True)
+    browser.execute_script("window.localStorage.setItem('jol.lang', arguments[0]);", lang)
+    _open(browser, live_server + "/")
+    assert browser.execute_script("return document.documentElement.lang") == lang
+    # Open the editable limits too, so their fields are checked as well.
+    browser.execute_script("document.getElementById('limits').open = true;")
+    _assert_no_violations(_axe(browser, axe_source), f"the empty page in {lang}")
+    browser.execute_script("window.localStorage.clear();")
+
+
+def test_no_accessible_route_lists_what_blocks_it(
+    browser: Any, live_server: str, router: Any, axe_source: str
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from routing.errors import RoutingError
+
+    _open(browser, live_server + "/?lang=en", fresh=True)
+    _tab_to(browser, "from-input")
+    _press(browser, f"{STEEP_FROM[0]}, {STEEP_FROM[1]}")
+    _tab_to(browser, "to-input")
+    _press(browser, f"{STEEP_TO[0]}, {STEEP_TO[1]}")
+    _choose_profile_by_keyboard(browser, _wheelchair(router), "en")
+    # Open the limits with the keyboard and tighten both grades.
+    _tab_to(browser, "limits-summary")
+    _press(browser, Keys.ENTER)
+    assert browser.find_element(By.ID, "limits").get_attribute("open") is not None
+    for key, value in STEEP_OVERRIDES.items():
+        _tab_to(browser, f"limit-{key}")
+        _press(browser, Keys.CONTROL, "a", Keys.NULL, str(value))
+    _tab_to(browser, "submit-button")
+    _press(browser, Keys.ENTER)
+
+    items = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#blocking-list li"))
+    with pytest.raises(RoutingError) as caught:
+        router.route(STEEP_FROM, STEEP_TO, "wheelchair_manual", STEEP_OVERRIDES)
+    assert len(items) == len(caught.value.details["blocking"])
+    en = _i18n()["en"]
+    assert en["error_no_accessible_route"] in browser.find_element(By.ID, "results-body").text
+    assert en["error_no_accessible_route"] in browser.find_element(By.ID, "status").text
+    blocking_markers = browser.find_elements(
+        By.CSS_SELECTOR, ".leaflet-marker-pane .jol-marker-blocking"
+    )
+    assert len(blocking_markers) == len(items)
+    _assert_no_violations(_axe(browser, axe_source), "the page explaining a blocked route")
+
+
+def test_offline_map_draws_jols_own_streets(browser: Any, live_server: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    _open(browser, live_server + "/", fresh=True)
+    note = browser.find_element(By.ID, "tiles-note")
+    _wait(browser, lambda b: note.is_displayed())
+    _wait(
+        browser,
+        lambda b: b.execute_script(
+            "return performance.getEntriesByType('resource')"
+            ".some(e => e.name.includes('/api/v1/streets?bbox='))"
+        ),
+    )
+    assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane canvas")
