@@ -149,7 +149,8 @@ def _edge_row(data: dict, vocab: dict[str, _Vocab]) -> dict:
         "is_steps": highway == "steps" or conveying,
         "step_count": T.step_count(data.get("step_count")),
         "handrail": T.handrail(data),
-        "ramp": max(T.tristate(data.get("ramp:wheelchair")), T.tristate(data.get("ramp"))),
+        # Only a wheelchair ramp opens steps to wheels: plain `ramp=yes` is often a bicycle gutter.
+        "ramp": T.tristate(data.get("ramp:wheelchair")),
         "is_crossing": is_crossing,
         "crossing_signals": T.crossing_signals(data) if is_crossing else T.UNKNOWN,
         "crossing_markings": T.crossing_markings(data) if is_crossing else T.UNKNOWN,

