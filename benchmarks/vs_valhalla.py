@@ -229,13 +229,23 @@ def jol_server(graph_dir: Path) -> Iterator[tuple[str, int]]:
         log.close()
 
 
-def _rss_mb(pid: int, children: bool = False) -> float:
-    """Resident memory of a process (and optionally its children), in MiB."""
+def _rss_mb(pid: int) -> float:
+    """Resident memory of one process, in MiB."""
     import psutil
 
-    proc = psutil.Process(pid)
-    procs = [proc, *proc.children(recursive=True)] if children else [proc]
-    return sum(p.memory_info().rss for p in procs) / 2**20
+    return psutil.Process(pid).memory_info().rss / 2**20
+
+
+def _pss_mb(pid: int) -> float:
+    """Proportional memory of a process tree, in MiB.
+
+    gunicorn's --preload workers share the graph's pages with the master;
+    summing RSS would count them once per process, PSS splits them.
+    """
+    import psutil
+
+    root = psutil.Process(pid)
+    return sum(p.memory_full_info().pss for p in [root, *root.children(recursive=True)]) / 2**20
 
 
 def _du_mb(directory: Path) -> float:
@@ -416,7 +426,7 @@ def _run_http(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> d
         for jol_profile, _ in PROFILE_PAIRS:
             print(f"  jol-http: {len(pairs)} pairs, {jol_profile}", flush=True)
             runs[("http", jol_profile)] = run_engine("jol-http", route, jol_profile, pairs)
-        memory["jol server, all workers"] = _rss_mb(pid, children=True)
+        memory["jol server incl. workers (PSS)"] = _pss_mb(pid)
     return runs
 
 
@@ -502,7 +512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     span = f"{MIN_PAIR_M:.0f}-{MAX_PAIR_M:.0f} m"
     print(
         f"\n{args.pairs} pairs per city (seed {args.seed}, {span}); latency over all calls; "
-        "median length over pairs both engines answered; barrier columns count routes; "
+        "median length over pairs both engines answered; barrier columns count routes "
+        "(brackets: crossings); ratio '=' means both zero; "
         f"total {time.perf_counter() - started:.0f} s."
     )
     return 0
