@@ -81,7 +81,7 @@ def route_gpx(answer: dict[str, Any], *, creator: str = "Jol") -> bytes:
                     f"{{{_GPX_NS}}}wpt",
                     {"lat": _deg(barrier["lat"]), "lon": _deg(barrier["lon"])},
                 )
-                _text(wpt, "name", str(barrier.get("kind", "barrier")))
+                _text(wpt, "name", _barrier_name(barrier))
                 _text(wpt, "desc", _barrier_desc(barrier))
                 _text(wpt, "type", str(barrier.get("kind", "barrier")))
     for r_index, route in enumerate(answer.get("routes", [])):
@@ -99,12 +99,17 @@ def route_gpx(answer: dict[str, Any], *, creator: str = "Jol") -> bytes:
     return ET.tostring(gpx, encoding="utf-8", xml_declaration=True)
 
 
+def _barrier_name(barrier: dict[str, Any]) -> str:
+    kind = str(barrier.get("kind", "barrier"))
+    # Generic OSM barriers carry their barrier=* value (gate, bollard, ...) beside the kind.
+    detail = barrier.get("barrier")
+    return f"{kind}: {detail}" if detail and detail != kind else kind
+
+
 def _barrier_desc(barrier: dict[str, Any]) -> str:
-    keys = ("height_cm", "signals", "sound", "vibration", "tactile_paving", "step_count")
-    parts = [f"{k}={barrier[k]}" for k in keys if k in barrier]
-    if "osm_id" in barrier:
-        parts.append(f"osm_id={barrier['osm_id']}")
-    return "; ".join(parts)
+    """Every fact of the barrier but its position, as "key=value; ..." text."""
+    skip = {"kind", "lat", "lon"}
+    return "; ".join(f"{k}={v}" for k, v in barrier.items() if k not in skip)
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:

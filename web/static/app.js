@@ -570,8 +570,9 @@
       wrap.appendChild(el("label", { for: id, text: label }));
       wrap.appendChild(input);
     }
-    // The schema's description is English; shown only where no translation exists.
-    var descText = has("param_" + key) && state.lang !== "en" ? "" : localized(prop.description);
+    // The schema's description is English and repeats the label; shown only
+    // for parameters the interface has no translated label for.
+    var descText = has("param_" + key) ? "" : localized(prop.description);
     var rangeText = prop.minimum !== undefined && prop.maximum !== undefined
       ? " [" + num(prop.minimum, 3) + " – " + num(prop.maximum, 3) + "]"
       : "";
@@ -776,7 +777,7 @@
 
     body.appendChild(el("h3", { id: "steps-heading", text: t("steps_heading") }));
     var list = el("ol", { id: "steps", class: "steps", "aria-labelledby": "steps-heading" });
-    var counts = { kerb: 0, crossing: 0, steps: 0, unknown: 0 };
+    var counts = { kerb: 0, crossing: 0, steps: 0, other: 0, unknown: 0 };
     (route.segments || []).forEach(function (seg) {
       var access = segmentAccess(seg, profile);
       if (access === "unknown") counts.unknown += 1;
@@ -819,6 +820,7 @@
           kerbs: counts.kerb,
           crossings: counts.crossing,
           steps_count: counts.steps,
+          other: counts.other,
           unknown: counts.unknown,
         })
       );
@@ -860,7 +862,8 @@
       var ul = el("ul", { class: "barriers" });
       barriers.forEach(function (b) {
         var kind = barrierKind(b);
-        if (counts[kind] !== undefined) counts[kind] += 1;
+        if (kind === "kerb" || kind === "crossing" || kind === "steps") counts[kind] += 1;
+        else counts.other += 1;
         var text = barrierText(b);
         ul.appendChild(
           el("li", { class: "barrier barrier-" + kind }, [
@@ -941,7 +944,21 @@
       box.appendChild(ul);
     }
     body.appendChild(box);
+    fitToPoints(blocking);
     if (announce) setStatus(summary + (error.message ? " " + error.message : ""));
+  }
+
+  // Show the chosen ends and the given points (e.g. blocking barriers) together.
+  function fitToPoints(points) {
+    var latlngs = [];
+    ["from", "to"].forEach(function (end) {
+      var p = state.points[end];
+      if (p) latlngs.push([p.lat, p.lon]);
+    });
+    points.forEach(function (p) {
+      if (typeof p.lat === "number" && typeof p.lon === "number") latlngs.push([p.lat, p.lon]);
+    });
+    if (latlngs.length > 1) map.fitBounds(L.latLngBounds(latlngs), { padding: [30, 30], animate: false });
   }
 
   function renderLegend() {
