@@ -211,3 +211,48 @@ def build_street_artifact(
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     progress(f"built {out_dir} in {manifest['build_seconds']} s")
     return manifest
+
+
+def _recorded_inputs(manifest: dict, manifest_path: Path) -> tuple[Path, list[Path]]:
+    """OSM file and DEM tiles a manifest says the artifact was compiled from; all must exist."""
+    inputs = manifest.get("inputs") or []
+    osm = [Path(i["path"]) for i in inputs if i.get("kind") == "osm"]
+    if len(osm) != 1:
+        raise FileNotFoundError(f"{manifest_path} records no OSM input; run `jol build --out`")
+    for path in osm + [Path(i["path"]) for i in inputs if i.get("kind") == "dem"]:
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"input file not found: {path} (recorded in {manifest_path}); "
+                "cannot rebuild the damaged graph"
+            )
+    return osm[0], [Path(i["path"]) for i in inputs if i.get("kind") == "dem"]
+
+
+def rebuild_from_manifest(out_dir: Path, *, progress: Callable[[str], None] = print) -> dict | None:
+    """Rebuild `out_dir` from the inputs its manifest records if its files are damaged.
+
+    Returns the manifest (a new one after a rebuild), or None when the folder holds
+    no manifest to rebuild from. An intact artifact is returned as is without
+    reading its inputs, so a shipped graph works without the raw data. Raises
+    FileNotFoundError naming the path when a recorded input file is gone.
+    """
+    out_dir = Path(out_dir)
+    manifest_path = out_dir / MANIFEST
+    if not manifest_path.is_file():
+        return None
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        # Without a readable manifest the inputs are unknown: nothing to rebuild from.
+        raise FileNotFoundError(
+            f"{manifest_path} is unreadable; rebuild with `jol build --osm FILE --out {out_dir}`"
+        ) from None
+    bad = verify_artifacts(out_dir, manifest)
+    if not bad and manifest.get("format_version") == settings.ARTIFACT_FORMAT_VERSION:
+        return manifest
+    reason = f"damaged ({', '.join(bad)})" if bad else "of an older format"
+    progress(f"compiled graph in {out_dir} is {reason}; rebuilding from its recorded inputs")
+    osm, dems = _recorded_inputs(manifest, manifest_path)
+    return build_street_artifact(
+        osm, out_dir, dems=dems, city=manifest.get("city", ""), force=True, progress=progress
+    )

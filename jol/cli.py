@@ -50,6 +50,20 @@ def ensure_default_graph() -> Path:
     return out
 
 
+def ensure_graph(graph_dir: Path | None) -> Path:
+    """The graph folder to load: `graph_dir` repaired if damaged, else the default graph.
+
+    A `--graph` folder whose files no longer hash to its manifest is rebuilt from
+    the inputs the manifest records, so a damaged artifact is never loaded.
+    """
+    if graph_dir is None:
+        return ensure_default_graph()
+    from graph_build.build import rebuild_from_manifest
+
+    rebuild_from_manifest(Path(graph_dir), progress=_progress)
+    return Path(graph_dir)
+
+
 def _progress(message: str) -> None:
     print(f"[jol] {message}", file=sys.stderr, flush=True)
 
@@ -86,7 +100,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
     from routing.errors import RoutingError
     from routing.service import Router
 
-    graph_dir = args.graph or ensure_default_graph()
+    graph_dir = ensure_graph(args.graph)
     try:
         router = Router.load(graph_dir)
         answer = router.route(args.from_, args.to, args.profile, dict(args.override or []))
@@ -98,7 +112,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    graph_dir = args.graph or ensure_default_graph()
+    graph_dir = ensure_graph(args.graph)
     env = dict(os.environ, JOL_GRAPH_DIR=str(Path(graph_dir).resolve()))
     command = [
         sys.executable,

@@ -67,7 +67,14 @@ class StreetGraph:
                 f"no compiled graph in {directory} (missing {MANIFEST}); run `jol build`",
                 {"path": str(directory)},
             )
-        manifest = json.loads(manifest_path.read_text())
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise RoutingError(
+                "artifact_invalid",
+                f"compiled graph in {directory} is damaged ({MANIFEST} is not JSON); rebuild it",
+                {"path": str(directory), "files": [MANIFEST]},
+            ) from None
         if verify and (bad := verify_artifacts(directory, manifest)):
             raise RoutingError(
                 "artifact_invalid",
