@@ -269,6 +269,12 @@ def test_route_rejects_unknown_fields_and_bad_overrides_type(client: Any, spec: 
     assert error["details"]["field"] == "depart_at"
 
 
+def test_route_rejects_too_many_overrides(client: Any, spec: dict) -> None:
+    overrides = {f"key_{i}": i for i in range(settings.MAX_OVERRIDES + 1)}
+    response = client.post("/api/v1/route", json=_route_body(overrides=overrides))
+    assert _error(response, 400, "invalid_request", spec)["details"]["field"] == "overrides"
+
+
 def test_route_rejects_malformed_json(client: Any, spec: dict) -> None:
     response = client.post(
         "/api/v1/route", data='{"from": {"lat": 43.2,', content_type="application/json"
@@ -471,6 +477,23 @@ def test_page_is_served_in_each_language(client: Any, lang: str) -> None:
     from web.page import translations
 
     assert translations()[lang]["submit"] in html
+
+
+def test_page_forbids_foreign_scripts_but_allows_the_tile_host(router: Any) -> None:
+    from web.app import create_app
+
+    app = create_app(
+        router=router, config={"JOL_TILE_URL": "https://{s}.tiles.example.kz/{z}/{x}/{y}.png"}
+    )
+    response = app.test_client().get("/")
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'"
+    assert "https://*.tiles.example.kz" in directives["img-src"].split()
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    api = app.test_client().get("/api/v1/health")
+    assert "Content-Security-Policy" not in api.headers
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_page_loads_nothing_from_other_hosts(client: Any) -> None:

@@ -89,6 +89,15 @@ def _assert_no_violations(violations: list[dict], where: str) -> None:
     assert violations == [], f"axe found {len(violations)} WCAG 2.1 AA violation(s) on {where}"
 
 
+def _page_errors(browser: Any) -> list[str]:
+    """Console errors except the tile requests the test server makes fail on purpose."""
+    return [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] == "SEVERE" and "127.0.0.1:9/" not in entry["message"]
+    ]
+
+
 def _choose_profile_by_keyboard(browser: Any, profile: dict, lang: str) -> None:
     _tab_to(browser, "profile-select")
     # Typing the start of an option's text selects it in a focused <select>.
@@ -127,6 +136,7 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
 
     ru = _i18n()["ru"]
     _open(browser, live_server + "/", fresh=True)
+    browser.get_log("browser")  # start the console record from this page
     assert browser.execute_script("return document.documentElement.lang") == "ru"
 
     # From: type a street name, arrow down to the first suggestion, Enter.
@@ -185,6 +195,8 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(SCREENSHOT))
 
+    # No script errors and nothing refused by the Content-Security-Policy.
+    assert _page_errors(browser) == []
     _assert_no_violations(_axe(browser, axe_source), "the page with a wheelchair route")
 
 

@@ -10,8 +10,9 @@ import logging
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, Response
 
 from jol import settings
 from routing.basemap import StreetLines
@@ -52,6 +53,7 @@ def create_app(
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
     _configure_cors(app)
+    _add_security_headers(app)
     return app
 
 
@@ -105,3 +107,34 @@ def _configure_cors(app: Flask) -> None:
             r"/openapi.json": {"origins": list(origins)},
         },
     )
+
+
+def _tile_origin(template: str) -> str | None:
+    """The origin map tiles come from, for the page's Content-Security-Policy.
+
+    `{s}` subdomain placeholders become a wildcard; None if it cannot be parsed.
+    """
+    parts = urlsplit(template.replace("{s}", "*"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _add_security_headers(app: Flask) -> None:
+    tiles = _tile_origin(app.config.get("JOL_TILE_URL") or "")
+    img_src = " ".join(filter(None, ["'self'", "data:", tiles]))
+    # Leaflet positions map panes with inline style attributes, hence
+    # 'unsafe-inline' for styles only; scripts must come from Jol itself.
+    policy = (
+        "default-src 'self'; script-src 'self'; "
+        "style-src 'self' 'unsafe-inline'; "
+        f"img-src {img_src}; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", policy)
+        return response
