@@ -47,19 +47,48 @@ _EARTH_RADIUS_M = 6_371_008.8
 _MAX_CANDIDATES = 4  # OSM nodes sharing one position are rare; 4 covers them
 
 # Ways a pedestrian may walk (the union both engines use for people on foot).
-WALKABLE = frozenset({
-    "footway", "path", "pedestrian", "steps", "living_street", "residential", "service",
-    "unclassified", "tertiary", "tertiary_link", "secondary", "secondary_link", "primary",
-    "primary_link", "track", "cycleway", "road", "bridleway", "corridor", "elevator",
-})  # fmt: skip
+WALKABLE = frozenset(
+    {
+        "footway",
+        "path",
+        "pedestrian",
+        "steps",
+        "living_street",
+        "residential",
+        "service",
+        "unclassified",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "track",
+        "cycleway",
+        "road",
+        "bridleway",
+        "corridor",
+        "elevator",
+    }
+)
 # Path-like ways: on these a pedestrian is off the carriageway.
-PATH_LIKE = frozenset({"footway", "path", "pedestrian", "steps", "cycleway", "bridleway",
-                       "corridor", "elevator"})  # fmt: skip
+PATH_LIKE = frozenset(
+    {"footway", "path", "pedestrian", "steps", "cycleway", "bridleway", "corridor", "elevator"}
+)
 _KNOWN_KERB_CLASSES = frozenset({"raised", "lowered", "flush", "rolled", "no"})
 _NO_FOOT = frozenset({"no", "private"})
 _NODE_KEYS = ("kerb", "kerb:height", "highway", "crossing", "tactile_paving", "barrier")
-_WAY_KEYS = ("highway", "footway", "path", "cycleway", "crossing", "tactile_paving",
-             "foot", "access", "area")  # fmt: skip
+_WAY_KEYS = (
+    "highway",
+    "footway",
+    "path",
+    "cycleway",
+    "crossing",
+    "tactile_paving",
+    "foot",
+    "access",
+    "area",
+)
 _HEIGHT = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(mm|cm|m)?\s*$")
 
 
@@ -234,10 +263,15 @@ class OsmIndex:
         chosen: list[int | None] = []
         for i, here in enumerate(cands):
             linked = [
-                n for n in here
-                if any((n, m) in self._pair_ways for j in (i - 1, i + 1)
-                       if 0 <= j < len(cands) for m in cands[j])
-            ]  # fmt: skip
+                n
+                for n in here
+                if any(
+                    (n, m) in self._pair_ways
+                    for j in (i - 1, i + 1)
+                    if 0 <= j < len(cands)
+                    for m in cands[j]
+                )
+            ]
             pick = linked or here
             chosen.append(pick[0] if pick else None)
         return chosen
