@@ -200,6 +200,36 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     _assert_no_violations(_axe(browser, axe_source), "the page with a wheelchair route")
 
 
+def test_place_combobox_follows_the_aria_pattern(browser: Any, live_server: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _open(browser, live_server + "/", fresh=True)
+    _tab_to(browser, "to-input")
+    box = browser.find_element(By.ID, "to-input")
+    assert box.get_attribute("role") == "combobox"
+    assert box.get_attribute("aria-controls") == "to-listbox"
+    _press(browser, FROM_QUERY[:4])
+    _wait(browser, lambda b: box.get_attribute("aria-expanded") == "true")
+    options = browser.find_elements(By.CSS_SELECTOR, "#to-listbox [role=option]")
+    assert len(options) >= 2, "need two suggestions to move between"
+    _press(browser, Keys.ARROW_DOWN, Keys.ARROW_DOWN)
+    assert box.get_attribute("aria-activedescendant") == options[1].get_attribute("id")
+    _press(browser, Keys.ARROW_UP)
+    assert box.get_attribute("aria-activedescendant") == options[0].get_attribute("id")
+    selected = [o.get_attribute("aria-selected") for o in options]
+    assert selected.count("true") == 1 and selected[0] == "true"
+    # Escape closes the list and keeps what was typed; focus never left the input.
+    _press(browser, Keys.ESCAPE)
+    assert box.get_attribute("aria-expanded") == "false"
+    assert box.get_attribute("aria-activedescendant") is None
+    assert box.get_attribute("value") == FROM_QUERY[:4]
+    assert _active_id(browser) == "to-input"
+    # The number of suggestions is announced in a polite live region.
+    announced = browser.find_element(By.ID, "places-status")
+    assert announced.get_attribute("role") == "status" and str(len(options)) in announced.text
+
+
 def test_switch_language_and_it_survives_a_reload(browser: Any, live_server: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
