@@ -60,17 +60,20 @@ def _ensure_built(graph_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def graph_dir() -> Path:
-    """Folder of the compiled Almaty street graph (built on first use)."""
-    return _ensure_built(compiled_graph_dir())
+def router(request: pytest.FixtureRequest) -> Any:
+    """The real Router on the compiled Almaty graph (or on $JOL_GRAPH_DIR).
 
-
-@pytest.fixture(scope="session")
-def router(graph_dir: Path) -> Any:
-    """The real Router on the compiled Almaty graph."""
+    Shares tests/conftest.py's `almaty` Router when it exists, so the graph is
+    loaded once per session and rebuilt there when its inputs change.
+    """
     from routing.service import Router
 
-    return Router.load(graph_dir)
+    if not os.environ.get("JOL_GRAPH_DIR"):
+        try:
+            return request.getfixturevalue("almaty")
+        except pytest.FixtureLookupError:
+            pass
+    return Router.load(_ensure_built(compiled_graph_dir()))
 
 
 @pytest.fixture(scope="session")
