@@ -95,6 +95,19 @@ class StreetLines:
         )
         return cls(edges, min_lon, min_lat, max_lon, max_lat, order_key, names, graph)
 
+    def core_bbox(self, share: float = 0.9) -> list[float] | None:
+        """[min_lon, min_lat, max_lon, max_lat] (degrees) holding the central `share`
+        of street pieces: the page's first view, which would otherwise open on
+        the whole extract including its empty edges."""
+        if self.edges.size == 0:
+            return None
+        tail = (1.0 - share) / 2 * 100
+        lon = (self.min_lon + self.max_lon) / 2
+        lat = (self.min_lat + self.max_lat) / 2
+        low_lon, high_lon = np.percentile(lon, [tail, 100 - tail])
+        low_lat, high_lat = np.percentile(lat, [tail, 100 - tail])
+        return [round(float(v), 6) for v in (low_lon, low_lat, high_lon, high_lat)]
+
     def query(self, bbox: tuple[float, float, float, float], limit: int) -> tuple[list[dict], bool]:
         """Street features intersecting `bbox` = (min_lon, min_lat, max_lon, max_lat), degrees.
 

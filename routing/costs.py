@@ -197,6 +197,7 @@ def compute_costs(graph: StreetGraph, profile: Profile) -> Costs:
     factor, factor_blocks = _edge_factors(graph, p)
     edge_blocks = _edge_blocks(graph, p) | factor_blocks
     body = time * factor + _crossing_costs(graph, p, head)
+    body += np.where(graph.is_steps, p["steps_flight_s"] * graph.steps_way_share, 0.0)
     kerb_cost, kerb_blocks = _kerb_costs(
         graph.arrays["edge_kerb_height_cm"], graph.arrays["edge_has_kerb"], p
     )

@@ -35,6 +35,7 @@ class StreetGraph:
         self.node_count = len(arrays["node_lat"])
         self.edge_count = len(arrays["edge_u"])
         self.crossing_way_share = crossing_way_share(self)
+        self.steps_way_share = way_length_share(self, arrays["edge_is_steps"])
         self.component_size = np.bincount(arrays["node_component"])
         self.ascent_known = np.nan_to_num(arrays["edge_ascent_m"])
         self.descent_known = np.nan_to_num(arrays["edge_descent_m"])
@@ -96,27 +97,39 @@ class StreetGraph:
         return self.vocab[table][code] or None if code else None
 
 
+def way_length_share(graph: StreetGraph, mask: np.ndarray) -> np.ndarray:
+    """Each masked edge's share of its OSM way's length (0 elsewhere).
+
+    A way is split into several edges at junctions and barrier nodes; charging
+    each piece its share makes the pieces of one way add up to one penalty.
+    """
+    a = graph.arrays
+    share = np.zeros(graph.edge_count, dtype=np.float64)
+    if not mask.any():
+        return share
+    _, inverse = np.unique(a["edge_osm_way_id"][mask], return_inverse=True)
+    lengths = a["edge_length_m"][mask].astype(np.float64)
+    forward = np.where(~a["edge_reversed"][mask], lengths, 0.0)
+    way_length = np.bincount(inverse, weights=forward)
+    share[mask] = np.minimum(lengths / np.maximum(way_length[inverse], 1e-6), 1.0)
+    return share
+
+
 def crossing_way_share(graph: StreetGraph) -> np.ndarray:
     """Share of one crossing charged on each edge of a crossing way without a crossing node.
 
-    A crossing way is split into pieces at the road it crosses; charging each
-    piece its share of the way's length makes the pieces add up to one crossing.
     Crossing ways that have a crossing node are charged at that node instead.
     """
     a = graph.arrays
     crossing = a["edge_is_crossing"]
-    share = np.zeros(graph.edge_count, dtype=np.float64)
+    share = way_length_share(graph, crossing)
     if not crossing.any():
         return share
     ways, inverse = np.unique(a["edge_osm_way_id"][crossing], return_inverse=True)
-    touches_node = (
+    touches = (
         a["node_is_crossing"][a["edge_u"][crossing]] | a["node_is_crossing"][a["edge_v"][crossing]]
     )
     way_has_node = np.zeros(len(ways), dtype=bool)
-    np.logical_or.at(way_has_node, inverse, touches_node)
-    forward = ~a["edge_reversed"][crossing]
-    lengths = a["edge_length_m"][crossing].astype(np.float64)
-    way_length = np.bincount(inverse, weights=np.where(forward, lengths, 0.0), minlength=len(ways))
-    piece = lengths / np.maximum(way_length[inverse], 1e-6)
-    share[crossing] = np.where(way_has_node[inverse], 0.0, np.minimum(piece, 1.0))
+    np.logical_or.at(way_has_node, inverse, touches)
+    share[crossing] = np.where(way_has_node[inverse], 0.0, share[crossing])
     return share

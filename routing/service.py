@@ -118,43 +118,26 @@ class Router:
         return snap
 
     def _seeds(self, snap: Snap, body: np.ndarray, node_s: np.ndarray, leaving: bool):
-        """(node, seconds) pairs linking a snapped point to the two ends of its edge."""
+        """(node, seconds, leg) triples linking a snapped point to the ends of its edge.
+
+        Leaving the point, a seed reaches an edge's head node and so pays that
+        node's barriers; arriving, it starts from a node already paid for.
+        Impassable edges give no seed.
+        """
         g = self.graph
-        forward = snap.edge
-        reverse = int(g.arrays["edge_reverse"][forward])
-        seeds: list[tuple[int, float, Leg]] = []
-        if leaving:
-            seeds.append(
-                (
-                    int(g.edge_v[forward]),
-                    (1 - snap.fraction) * body[forward] + node_s[g.edge_v[forward]],
-                    (forward, snap.fraction, 1.0),
-                )
-            )
-            if reverse >= 0:
-                seeds.append(
-                    (
-                        int(g.edge_v[reverse]),
-                        snap.fraction * body[reverse] + node_s[g.edge_v[reverse]],
-                        (reverse, 1 - snap.fraction, 1.0),
-                    )
-                )
-        else:
-            seeds.append(
-                (
-                    int(g.edge_u[forward]),
-                    snap.fraction * body[forward],
-                    (forward, 0.0, snap.fraction),
-                )
-            )
-            if reverse >= 0:
-                seeds.append(
-                    (
-                        int(g.edge_u[reverse]),
-                        (1 - snap.fraction) * body[reverse],
-                        (reverse, 0.0, 1 - snap.fraction),
-                    )
-                )
+        edges = [(snap.edge, snap.fraction)]
+        reverse = int(g.arrays["edge_reverse"][snap.edge])
+        if reverse >= 0:
+            edges.append((reverse, 1 - snap.fraction))
+        seeds = []
+        for edge, at in edges:
+            if not np.isfinite(body[edge]):
+                continue
+            if leaving:
+                head = int(g.edge_v[edge])
+                seeds.append((head, (1 - at) * body[edge] + node_s[head], (edge, at, 1.0)))
+            else:
+                seeds.append((int(g.edge_u[edge]), at * body[edge], (edge, 0.0, at)))
         return [seed for seed in seeds if np.isfinite(seed[1])]
 
     def _same_edge(

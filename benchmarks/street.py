@@ -1,0 +1,254 @@
+"""Street router speed and memory, against networkx measured in the same run.
+
+    pip install -e '.[bench]' && python benchmarks/street.py [--queries 500] [--cities almaty oslo]
+
+For each city it
+1. compiles the graph from scratch in a child process (build time, peak RSS);
+2. loads the artifact in a fresh child process (service start time, RSS);
+3. times `--queries` random routes per profile in-process (p50/p95, full JSON answer);
+4. times the same shortest paths with networkx `shortest_path` on the same graph
+   and the same weights (a sample, it is slow) and prints the ratio;
+5. starts `jol serve` (gunicorn) and times the same queries over HTTP on loopback.
+Targets (issue 2): p50 < 5 ms in-process, >= 50x networkx, Almaty build < 60 s,
+start < 2 s, memory < 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from jol import settings
+
+CITIES = {
+    "almaty": (settings.DEFAULT_OSM, settings.DEFAULT_DEM),
+    "oslo": ("osm-accessibility-fixtures/oslo-east-filtered.osm.pbf", ()),
+}
+NETWORKX_SAMPLE = 40  # networkx answers take ~50-100 ms each; a sample gives a stable median
+
+
+def _child(code: str) -> dict:
+    """Run Python `code` in a child; it prints one JSON line; add the child's peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result["peak_rss_note"] = "max over children so far" if before else "this child"
+    return result
+
+
+def build(city: str, out: Path) -> dict:
+    osm, dems = CITIES[city]
+    data = settings.data_dir()
+    code = f"""
+import json, time
+from pathlib import Path
+from graph_build.build import build_street_artifact
+t = time.perf_counter()
+m = build_street_artifact(Path({str(data / osm)!r}), Path({str(out)!r}),
+    dems=[Path(p) for p in {[str(data / d) for d in dems]!r}], city={city!r}, force=True,
+    progress=lambda _: None)
+print(json.dumps({{"seconds": time.perf_counter() - t, "graph": m["graph"]}}))
+"""
+    return _child(code)
+
+
+def start(out: Path) -> dict:
+    code = f"""
+import json, time
+t = time.perf_counter()
+from routing.service import Router
+r = Router.load({str(out)!r})
+print(json.dumps({{"seconds": time.perf_counter() - t}}))
+"""
+    return _child(code)
+
+
+def _pairs(
+    router, count: int, seed: int
+) -> list[tuple[tuple[float, float], tuple[float, float], int, int]]:
+    a = router.graph.arrays
+    main = np.flatnonzero(a["node_component"] == 0)
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(main, size=(count, 2))
+    return [
+        (
+            (float(a["node_lat"][u]), float(a["node_lon"][u])),
+            (float(a["node_lat"][v]), float(a["node_lon"][v])),
+            int(u),
+            int(v),
+        )
+        for u, v in picks
+    ]
+
+
+def _percentiles(seconds: list[float]) -> tuple[float, float]:
+    ms = np.asarray(seconds) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95))
+
+
+def in_process(router, pairs, profile: str) -> tuple[list[float], int]:
+    from routing.errors import RoutingError
+
+    times, failures = [], 0
+    for origin, target, _, _ in pairs:
+        t = time.perf_counter()
+        try:
+            router.route(origin, target, profile)
+        except RoutingError:
+            failures += 1
+        times.append(time.perf_counter() - t)
+    return times, failures
+
+
+def networkx_baseline(router, pairs, profile: str) -> tuple[list[float], list[float]]:
+    """networkx shortest_path and Jol's engine on the same node pairs and weights."""
+    import networkx as nx
+
+    g = router.graph
+    metrics = router._metrics[profile]
+    cost = metrics.costs.edge_s
+    graph = nx.DiGraph()
+    finite = np.isfinite(cost)
+    for u, v, w in zip(
+        g.edge_u[finite].tolist(), g.edge_v[finite].tolist(), cost[finite].tolist(), strict=True
+    ):
+        if not graph.has_edge(u, v) or graph[u][v]["weight"] > w:
+            graph.add_edge(u, v, weight=w)
+    nx_times, engine_times = [], []
+    for _, _, u, v in pairs[:NETWORKX_SAMPLE]:
+        t = time.perf_counter()
+        try:
+            nx.shortest_path(graph, u, v, weight="weight")
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            pass
+        nx_times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        metrics.metric.shortest_path([(u, 0.0)], [(v, 0.0)])
+        engine_times.append(time.perf_counter() - t)
+    return nx_times, engine_times
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def over_http(graph_dir: Path, pairs, profiles: list[str]) -> tuple[dict, float]:
+    """Latency per profile through gunicorn on loopback, and the workers' peak RSS (MiB)."""
+    import requests
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if requests.get(f"{base}/api/v1/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        session = requests.Session()
+        results = {}
+        for profile in profiles:
+            times = []
+            for origin, target, _, _ in pairs:
+                body = {
+                    "from": {"lat": origin[0], "lon": origin[1]},
+                    "to": {"lat": target[0], "lon": target[1]},
+                    "profile": profile,
+                }
+                t = time.perf_counter()
+                reply = session.post(f"{base}/api/v1/route", json=body, timeout=30)
+                times.append(time.perf_counter() - t)
+                if reply.status_code >= 500:
+                    raise RuntimeError(f"server error {reply.status_code}: {reply.text[:200]}")
+            results[profile] = _percentiles(times)
+        return results, _tree_peak_rss_mib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _tree_peak_rss_mib(pid: int) -> float:
+    """Largest VmHWM (peak resident memory) among a process and its children, MiB."""
+    peak = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if entry.name == str(pid) or fields.get("PPid", "").strip() == str(pid):
+            peak = max(peak, float(fields.get("VmHWM", "0 kB").split()[0]) / 1024)
+    return peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--cities", nargs="+", default=list(CITIES), choices=list(CITIES))
+    parser.add_argument("--no-http", action="store_true")
+    args = parser.parse_args()
+    from routing.service import Router
+
+    with tempfile.TemporaryDirectory(prefix="jol-bench-") as tmp:
+        for city in args.cities:
+            out = Path(tmp) / city
+            built = build(city, out)
+            started = start(out)
+            router = Router.load(out)
+            profiles = [p["name"] for p in router.profiles()]
+            pairs = _pairs(router, args.queries, seed=42)
+            print(f"\n== {city}: {built['graph']['nodes']} nodes, {built['graph']['edges']} edges")
+            print(
+                f"build {built['seconds']:.1f} s (peak RSS {built['peak_rss_mib']:.0f} MiB); "
+                f"service start {started['seconds']:.2f} s"
+            )
+            print(f"{'profile':22} {'p50 ms':>8} {'p95 ms':>8} {'no route':>9}")
+            for profile in profiles:
+                times, failures = in_process(router, pairs, profile)
+                p50, p95 = _percentiles(times)
+                print(f"{profile:22} {p50:8.2f} {p95:8.2f} {failures:9d}")
+            for profile in ("default", "wheelchair_manual"):
+                nx_times, engine_times = networkx_baseline(router, pairs, profile)
+                nx50, _ = _percentiles(nx_times)
+                eng50, _ = _percentiles(engine_times)
+                full50, _ = _percentiles(in_process(router, pairs[:NETWORKX_SAMPLE], profile)[0])
+                print(
+                    f"networkx shortest_path [{profile}] p50 {nx50:.1f} ms; Jol engine {eng50:.3f} ms "
+                    f"({nx50 / eng50:.0f}x); Jol full answer {full50:.2f} ms ({nx50 / full50:.0f}x)"
+                )
+            if not args.no_http:
+                http, rss = over_http(out, pairs, profiles)
+                print(
+                    "over HTTP (gunicorn, loopback): "
+                    + ", ".join(f"{p} p50 {v[0]:.1f}/p95 {v[1]:.1f} ms" for p, v in http.items())
+                )
+                print(f"server peak RSS per process {rss:.0f} MiB")
+            print(
+                f"this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+            )
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
