@@ -75,6 +75,9 @@ PLACES_MAX_LIMIT = 50
 # Page language: the default and every language the interface is translated into.
 DEFAULT_LANGUAGE = "ru"
 LANGUAGES = ("ru", "kk", "en")
+# The page's first map view holds this central share of street pieces, not the
+# whole extract (whose edges are mostly empty steppe and mountains).
+MAP_INITIAL_VIEW_SHARE = 0.8
 
 # Named places (graph_build/places.py writes, routing/places.py reads).
 PLACES_FILENAME = "places.parquet"

@@ -95,7 +95,7 @@ class StreetLines:
         )
         return cls(edges, min_lon, min_lat, max_lon, max_lat, order_key, names, graph)
 
-    def core_bbox(self, share: float = 0.9) -> list[float] | None:
+    def core_bbox(self, share: float) -> list[float] | None:
         """[min_lon, min_lat, max_lon, max_lat] (degrees) holding the central `share`
         of street pieces: the page's first view, which would otherwise open on
         the whole extract including its empty edges."""

@@ -228,12 +228,26 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                         "city": {"type": "string"},
                         "osm_date": {"type": ["string", "null"]},
                         "bbox": {
-                            "type": "array",
+                            "type": ["array", "null"],
                             "items": {"type": "number"},
                             "minItems": 4,
                             "maxItems": 4,
-                            "description": "[min_lon, min_lat, max_lon, max_lat], degrees",
+                            "description": "[min_lon, min_lat, max_lon, max_lat] of the OSM "
+                            "extract, degrees; null if unknown",
                         },
+                        "inputs": {
+                            "type": "array",
+                            "description": "source files the graph was built from",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "kind": {"type": "string"},
+                                    "path": {"type": "string"},
+                                    "sha256": {"type": "string"},
+                                },
+                            },
+                        },
+                        "profiles": {"type": "array", "items": {"type": "string"}},
                         "nodes": {"type": "integer", "minimum": 0},
                         "edges": {"type": "integer", "minimum": 0},
                         "artifacts": {

@@ -40,7 +40,8 @@ def index() -> str:
     client_config = {
         "tileUrl": current_app.config["JOL_TILE_URL"],
         "tileAttribution": current_app.config["JOL_TILE_ATTRIBUTION"],
-        "bbox": info.get("bbox"),
+        "bbox": current_app.extensions["jol.streets"].core_bbox(settings.MAP_INITIAL_VIEW_SHARE)
+        or info.get("bbox"),
         "city": info.get("city"),
         "languages": list(settings.LANGUAGES),
         "defaultLanguage": settings.DEFAULT_LANGUAGE,
