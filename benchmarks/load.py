@@ -1,0 +1,370 @@
+"""Load test: `jol serve` (gunicorn, default workers) on the Almaty graph, over loopback.
+
+    python benchmarks/load.py                 # 60 s, 4 client threads
+    python benchmarks/load.py --seconds 10 --threads 8 --max-requests 2000
+
+Starts `python -m jol.cli serve` on a free 127.0.0.1 port as a subprocess, waits
+for GET /api/v1/health, then sends a fixed, seeded mix of requests from this
+process with a bounded number of client threads until `--seconds` pass or
+`--max-requests` have been sent, and stops the server:
+
+* POST /api/v1/route (70 %): several profiles, between two points of the
+  largest walkable component of the compiled graph (the built-up area), each
+  nudged up to ~30 m, 300 m - 4 km apart as the crow flies;
+* GET /api/v1/places?q=... (20 %): a fixed list of ru/kk/en names;
+* GET /api/v1/profiles (10 %).
+
+Plan and matrix endpoints are looked up in the served /openapi.json; absent
+ones are reported, not faked. Request i is drawn from an RNG seeded with
+(seed, i), so the mix is the same whichever thread sends it.
+
+Prints throughput (requests/s over the measured window), p50/p99 latency in
+milliseconds per endpoint and overall, and counts. Errors are any 5xx, a
+connection error or timeout, or a 4xx other than the route's documented 422
+answers, which are counted apart: `no_accessible_route`, and `outside_area`,
+which the router also gives for a point a few metres from a mapped way when no
+way the profile can use lies within 500 m (steep foothill streets for wheelchair
+profiles). Exits 1 if any error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import requests
+
+if __package__ in (None, ""):  # run as a script from a checkout without `pip install -e`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jol import settings
+
+SERVER_START_TIMEOUT_S = 600.0  # the first run on a machine compiles the graph (~1-2 min)
+SERVER_STOP_TIMEOUT_S = 30.0
+HTTP_TIMEOUT_S = 30.0
+EARTH_RADIUS_M = 6_371_000.0
+JITTER_DEG = 0.0003  # ~30 m: points near, not exactly on, graph nodes
+MIN_PAIR_M, MAX_PAIR_M = 300.0, 4000.0
+ROUTE_PROFILES = (
+    "default",
+    "wheelchair_manual",
+    "wheelchair_electric",
+    "pram",
+    "blind",
+    "elderly",
+)
+PLACE_QUERIES = ("Абая", "аптека", "школа", "парк", "Достык", "Dostyk", "Tole bi", "больница")
+# Cumulative shares of the mix: route, then places, then profiles.
+MIX = (("route", 0.7), ("places", 0.9), ("profiles", 1.0))
+MISSING_ENDPOINTS = ("plan", "matrix")
+
+
+@dataclass
+class Tally:
+    """Latencies (ms) and outcome counts of one endpoint; guarded by the caller's lock."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    ok: int = 0
+    no_route: int = 0
+    outside: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+
+# --- request mix -------------------------------------------------------------------
+
+
+def _nodes(graph_dir: Path) -> np.ndarray:
+    """(lat, lon) degrees of the nodes of the graph's largest component."""
+    with np.load(graph_dir / "street.npz") as npz:
+        main = npz["node_component"] == 0
+        return np.column_stack((npz["node_lat"][main], npz["node_lon"][main]))
+
+
+def _distance_m(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Equirectangular distance in metres between (lat, lon) rows; fine at city scale."""
+    lat0 = np.radians((a[..., 0] + b[..., 0]) / 2)
+    dy = np.radians(b[..., 0] - a[..., 0])
+    dx = np.radians(b[..., 1] - a[..., 1]) * np.cos(lat0)
+    return EARTH_RADIUS_M * np.hypot(dx, dy)
+
+
+def _route_body(rng: np.random.Generator, nodes: np.ndarray) -> dict[str, Any]:
+    """A route request between two jittered nodes 300 m - 4 km apart (bounded retries)."""
+    origin = nodes[rng.integers(len(nodes))]
+    for _ in range(50):
+        destination = nodes[rng.integers(len(nodes))]
+        if MIN_PAIR_M <= _distance_m(origin, destination) <= MAX_PAIR_M:
+            break
+    a, b = origin + rng.uniform(-JITTER_DEG, JITTER_DEG, 2), destination
+    b = b + rng.uniform(-JITTER_DEG, JITTER_DEG, 2)
+    return {
+        "from": {"lat": round(float(a[0]), 6), "lon": round(float(a[1]), 6)},
+        "to": {"lat": round(float(b[0]), 6), "lon": round(float(b[1]), 6)},
+        "profile": ROUTE_PROFILES[int(rng.integers(len(ROUTE_PROFILES)))],
+    }
+
+
+def request_for(index: int, seed: int, nodes: np.ndarray) -> tuple[str, str, str, Any]:
+    """(endpoint, method, path, JSON body or None) of request number `index`."""
+    rng = np.random.default_rng([seed, index])
+    draw = rng.random()
+    kind = next(name for name, upto in MIX if draw < upto)
+    if kind == "route":
+        return kind, "POST", "/api/v1/route", _route_body(rng, nodes)
+    if kind == "places":
+        q = PLACE_QUERIES[int(rng.integers(len(PLACE_QUERIES)))]
+        return kind, "GET", "/api/v1/places?" + requests.compat.urlencode({"q": q}), None
+    return kind, "GET", "/api/v1/profiles", None
+
+
+# --- server ----------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jol serve exited with {proc.returncode}; see {log}")
+        try:
+            if requests.get(f"{base}/api/v1/health", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"jol serve not healthy after {SERVER_START_TIMEOUT_S:.0f} s; see {log}")
+
+
+@contextmanager
+def jol_server(graph: Path | None) -> Iterator[tuple[str, Path]]:
+    """Run `jol serve` (its default gunicorn workers) for the block; yields (base URL, log)."""
+    port = _free_port()
+    log = settings.cache_dir() / "bench" / f"load-server-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "jol.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    if graph is not None:
+        command += ["--graph", str(graph)]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            command,
+            cwd=settings.REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopping it stops the workers too
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_healthy(base, proc, log)
+        yield base, log
+    finally:
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM the gunicorn master's group (graceful), SIGKILL it if it lingers."""
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=SERVER_STOP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+
+
+def _worker_count(log: Path) -> int:
+    return log.read_text(errors="replace").count("Booting worker")
+
+
+def missing_endpoints(base: str) -> dict[str, list[str]]:
+    """For each of plan and matrix, the served paths that mention it (empty = absent)."""
+    paths = requests.get(f"{base}/openapi.json", timeout=HTTP_TIMEOUT_S).json()["paths"]
+    return {name: [p for p in paths if name in p.lower()] for name in MISSING_ENDPOINTS}
+
+
+# --- load ------------------------------------------------------------------------
+
+
+def _classify(kind: str, response: requests.Response) -> str:
+    """'ok', 'no_route', 'outside' or 'error' for one answer."""
+    if response.status_code == 200:
+        return "ok"
+    if kind == "route" and response.status_code == 422:
+        try:
+            code = response.json()["error"]["code"]
+        except (ValueError, KeyError, TypeError):
+            return "error"
+        return {"no_accessible_route": "no_route", "outside_area": "outside"}.get(code, "error")
+    return "error"
+
+
+def _record(tally: Tally, outcome: str, elapsed_ms: float, sample: str) -> None:
+    tally.latencies_ms.append(elapsed_ms)
+    if outcome == "ok":
+        tally.ok += 1
+    elif outcome == "no_route":
+        tally.no_route += 1
+    elif outcome == "outside":
+        tally.outside += 1
+    else:
+        tally.errors += 1
+        if len(tally.error_samples) < 5:
+            tally.error_samples.append(sample)
+
+
+def _send(session: requests.Session, base: str, method: str, path: str, body: Any):
+    if method == "POST":
+        return session.post(base + path, json=body, timeout=HTTP_TIMEOUT_S)
+    return session.get(base + path, timeout=HTTP_TIMEOUT_S)
+
+
+def _client(
+    base: str,
+    nodes: np.ndarray,
+    seed: int,
+    counter: Iterator[int],
+    stop_at: float,
+    max_requests: int,
+    tallies: dict[str, Tally],
+    lock: threading.Lock,
+) -> None:
+    """One client thread: takes request numbers until the deadline or the request cap."""
+    session = requests.Session()
+    while time.monotonic() < stop_at:
+        with lock:
+            index = next(counter)
+        if index >= max_requests:
+            return
+        kind, method, path, body = request_for(index, seed, nodes)
+        started = time.perf_counter()
+        try:
+            response = _send(session, base, method, path, body)
+            outcome, sample = _classify(kind, response), f"{response.status_code} {path}: "
+            sample += response.text[:200]
+        except requests.RequestException as exc:
+            outcome, sample = "error", f"{type(exc).__name__} {path}: {exc}"[:300]
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        with lock:
+            _record(tallies[kind], outcome, elapsed_ms, sample)
+
+
+def run_load(
+    base: str, nodes: np.ndarray, seconds: float, threads: int, max_requests: int, seed: int
+) -> tuple[dict[str, Tally], float]:
+    """Drive the server; returns per-endpoint tallies and the measured wall time (s)."""
+    tallies = {name: Tally() for name, _ in MIX}
+    lock, counter = threading.Lock(), itertools.count()
+    started = time.monotonic()
+    args = (base, nodes, seed, counter, started + seconds, max_requests, tallies, lock)
+    pool = [threading.Thread(target=_client, args=args, daemon=True) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        # Each thread stops taking work at the deadline; one request may still be in flight.
+        thread.join(timeout=seconds + HTTP_TIMEOUT_S + 5)
+    return tallies, time.monotonic() - started
+
+
+# --- report ----------------------------------------------------------------------
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else math.nan
+
+
+def _line(name: str, count: int, tally: Tally, wall_s: float) -> str:
+    lat = tally.latencies_ms
+    return (
+        f"{name:<10} {count:>8} {count / wall_s:>9.1f} {_percentile(lat, 50):>9.1f} "
+        f"{_percentile(lat, 99):>9.1f} {tally.ok:>7} {tally.no_route:>9} {tally.outside:>8} "
+        f"{tally.errors:>7}"
+    )
+
+
+def report(tallies: dict[str, Tally], wall_s: float) -> dict[str, Any]:
+    """Print the table; returns the overall figures."""
+    total = Tally()
+    for tally in tallies.values():
+        total.latencies_ms += tally.latencies_ms
+        total.ok += tally.ok
+        total.no_route += tally.no_route
+        total.outside += tally.outside
+        total.errors += tally.errors
+        total.error_samples += tally.error_samples
+    print(
+        f"{'endpoint':<10} {'requests':>8} {'req/s':>9} {'p50 ms':>9} {'p99 ms':>9} "
+        f"{'ok':>7} {'no_route':>9} {'outside':>8} {'errors':>7}"
+    )
+    for name, tally in tallies.items():
+        print(_line(name, len(tally.latencies_ms), tally, wall_s))
+    print(_line("overall", len(total.latencies_ms), total, wall_s))
+    for sample in total.error_samples[:10]:
+        print(f"  error: {sample}")
+    return {
+        "requests": len(total.latencies_ms),
+        "seconds": round(wall_s, 1),
+        "throughput_rps": round(len(total.latencies_ms) / wall_s, 1),
+        "p50_ms": round(_percentile(total.latencies_ms, 50), 1),
+        "p99_ms": round(_percentile(total.latencies_ms, 99), 1),
+        "no_accessible_route": total.no_route,
+        "outside_area": total.outside,
+        "errors": total.errors,
+    }
+
+
+def _graph_dir(graph: Path | None) -> Path:
+    return (graph or settings.default_graph_dir()).resolve()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0, help="load duration, s")
+    parser.add_argument("--threads", type=int, default=4, help="concurrent client threads")
+    parser.add_argument("--max-requests", type=int, default=100_000, help="hard cap on requests")
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")
+    args = parser.parse_args(argv)
+    if not (0 < args.seconds <= 3600 and 1 <= args.threads <= 64 and args.max_requests >= 1):
+        parser.error("need 0 < --seconds <= 3600, 1 <= --threads <= 64, --max-requests >= 1")
+
+    with jol_server(args.graph) as (base, log):
+        # `jol serve` built (or repaired) the graph before serving; sample its nodes now.
+        nodes = _nodes(_graph_dir(args.graph))
+        for name, paths in missing_endpoints(base).items():
+            state = f"present ({', '.join(paths)}) but not exercised" if paths else "absent"
+            print(f"{name} endpoint: {state} in /openapi.json; not part of this load")
+        print(
+            f"server: jol serve on {base}, {_worker_count(log)} gunicorn workers; "
+            f"client: {args.threads} threads, {args.seconds:g} s, cap {args.max_requests} "
+            f"requests, seed {args.seed}, {len(nodes)} candidate nodes"
+        )
+        tallies, wall_s = run_load(
+            base, nodes, args.seconds, args.threads, args.max_requests, args.seed
+        )
+    summary = report(tallies, wall_s)
+    print(json.dumps(summary))
+    return 1 if summary["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
