@@ -124,15 +124,24 @@ def _components(arrays: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _reverse_edges(arrays: dict[str, np.ndarray]) -> np.ndarray:
-    """Index of the edge running the other way along the same OSM way, -1 if none."""
-    u, v, way = (
-        arrays["edge_u"].tolist(),
-        arrays["edge_v"].tolist(),
-        arrays["edge_osm_way_id"].tolist(),
+    """Index of the edge running the other way along the same piece of way, -1 if none.
+
+    Length is part of the key because a ring way can join the same two nodes
+    by two different pieces; the direction flag tells the two runs of a closed
+    loop (u == v) apart.
+    """
+    keys = list(
+        zip(
+            arrays["edge_u"].tolist(),
+            arrays["edge_v"].tolist(),
+            arrays["edge_osm_way_id"].tolist(),
+            np.round(arrays["edge_length_m"], 2).tolist(),
+            arrays["edge_reversed"].tolist(),
+            strict=True,
+        )
     )
-    keys = list(zip(u, v, way, strict=True))
     index = {key: i for i, key in enumerate(keys)}
-    reverse = [index.get((v, u, way), -1) for (u, v, way) in keys]
+    reverse = [index.get((v, u, way, length, not back), -1) for (u, v, way, length, back) in keys]
     return np.asarray(reverse, dtype=np.int32)
 
 

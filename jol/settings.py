@@ -42,7 +42,7 @@ def default_graph_dir() -> Path:
 
 
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
-ARTIFACT_FORMAT_VERSION = 2
+ARTIFACT_FORMAT_VERSION = 4
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second
