@@ -59,6 +59,7 @@ class Router:
             graph.node_count, graph.edge_u, graph.edge_v, graph.arrays["cch_order"]
         )
         self._snapper = Snapper(graph)
+        self._all_edges = np.ones(graph.edge_count, dtype=bool)
         self._metrics = {name: self._customise(profile) for name, profile in profiles.items()}
         self._custom: OrderedDict[str, _ProfileMetrics] = OrderedDict()
         self._lock = threading.Lock()
@@ -106,16 +107,29 @@ class Router:
         return metrics
 
     # --- routing ------------------------------------------------------------------
-    def _snap(self, point: tuple[float, float], usable: np.ndarray, name: str) -> Snap:
-        snap = self._snapper.snap(point[0], point[1], usable)
-        if snap is None:
+    def _snap(self, point: tuple[float, float], metrics: _ProfileMetrics, name: str) -> Snap:
+        """Snap to a way the profile can use; explain why not when only unusable ways are near."""
+        snap = self._snapper.snap(point[0], point[1], metrics.usable)
+        if snap is not None:
+            return snap
+        nearest = self._snapper.snap(point[0], point[1], self._all_edges)
+        where = {"field": name, "lat": point[0], "lon": point[1]}
+        if nearest is None:
             raise RoutingError(
                 "outside_area",
-                f"{name} ({point[0]:.6f}, {point[1]:.6f}) is not near any way this profile can use "
+                f"{name} ({point[0]:.6f}, {point[1]:.6f}) is not near any mapped way "
                 f"in the loaded area ({self.graph.manifest.get('city') or 'this graph'})",
-                {"field": name, "lat": point[0], "lon": point[1]},
+                where,
             )
-        return snap
+        edge = nearest.edge
+        reverse = int(self.graph.arrays["edge_reverse"][edge])
+        legs = [(edge, 0.0, 1.0)] + ([(reverse, 0.0, 1.0)] if reverse >= 0 else [])
+        blocking = RouteBuilder(self.graph, metrics.costs).blocking(legs)
+        raise RoutingError(
+            "no_accessible_route",
+            f"every way near {name} is impassable for profile {metrics.profile.name!r}",
+            where | {"profile": metrics.profile.name, "reason": "blocked", "blocking": blocking},
+        )
 
     def _seeds(self, snap: Snap, body: np.ndarray, node_s: np.ndarray, leaving: bool):
         """(node, seconds, leg) triples linking a snapped point to the ends of its edge.
@@ -188,8 +202,8 @@ class Router:
         origin = _check_point(origin, "from")
         destination = _check_point(destination, "to")
         metrics = self._metrics_for(profile, overrides)
-        start = self._snap(origin, metrics.usable, "from")
-        end = self._snap(destination, metrics.usable, "to")
+        start = self._snap(origin, metrics, "from")
+        end = self._snap(destination, metrics, "to")
         legs = self._path(metrics.metric, metrics.costs, start, end)
         if legs is None:
             self._explain_failure(metrics, start, end)

@@ -317,3 +317,14 @@ def test_a_point_in_the_sea_is_outside_the_area(oslo: Router) -> None:
         oslo.route(inner_oslofjord, (59.91, 10.75), "default")
     assert raised.value.code == "outside_area"
     assert raised.value.details["field"] == "from"
+
+
+def test_a_point_among_only_impassable_ways_is_explained_not_called_outside(almaty: Router) -> None:
+    """With no slope tolerated at all, the ways near a point exist but none can be used."""
+    flat_only = {"max_incline_up_pct": 0, "max_incline_down_pct": 0}
+    with pytest.raises(RoutingError) as raised:
+        almaty.route((43.2548, 76.9449), (43.2449, 76.9499), "wheelchair_manual", flat_only)
+    error = raised.value
+    assert error.code == "no_accessible_route"
+    reasons = {b["reason"] for b in error.details["blocking"]}
+    assert reasons & {"too_steep_up", "too_steep_down"}
