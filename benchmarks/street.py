@@ -16,6 +16,7 @@ start < 2 s, memory < 1 GiB.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -128,10 +129,8 @@ def networkx_baseline(router, pairs, profile: str) -> tuple[list[float], list[fl
     nx_times, engine_times = [], []
     for _, _, u, v in pairs[:NETWORKX_SAMPLE]:
         t = time.perf_counter()
-        try:
+        with contextlib.suppress(nx.NetworkXNoPath, nx.NodeNotFound):
             nx.shortest_path(graph, u, v, weight="weight")
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
-            pass
         nx_times.append(time.perf_counter() - t)
         t = time.perf_counter()
         metrics.metric.shortest_path([(u, 0.0)], [(v, 0.0)])
@@ -234,8 +233,9 @@ def main() -> None:
                 eng50, _ = _percentiles(engine_times)
                 full50, _ = _percentiles(in_process(router, pairs[:NETWORKX_SAMPLE], profile)[0])
                 print(
-                    f"networkx shortest_path [{profile}] p50 {nx50:.1f} ms; Jol engine {eng50:.3f} ms "
-                    f"({nx50 / eng50:.0f}x); Jol full answer {full50:.2f} ms ({nx50 / full50:.0f}x)"
+                    f"networkx shortest_path [{profile}] p50 {nx50:.1f} ms; "
+                    f"Jol engine {eng50:.3f} ms ({nx50 / eng50:.0f}x); "
+                    f"Jol full answer {full50:.2f} ms ({nx50 / full50:.0f}x)"
                 )
             if not args.no_http:
                 http, rss = over_http(out, pairs, profiles)
@@ -244,9 +244,8 @@ def main() -> None:
                     + ", ".join(f"{p} p50 {v[0]:.1f}/p95 {v[1]:.1f} ms" for p, v in http.items())
                 )
                 print(f"server peak RSS per process {rss:.0f} MiB")
-            print(
-                f"this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
-            )
+            own_peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(f"this process peak RSS {own_peak_mib:.0f} MiB")
 
 
 if __name__ == "__main__":
