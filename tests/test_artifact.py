@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+import requests
 from conftest import city_graph_dir
 
 from graph_build.artifact import ARRAYS, MANIFEST, VOCAB, verify_artifacts
@@ -143,6 +146,50 @@ def test_cli_route_rebuilds_a_damaged_graph(graph_copy: Path) -> None:
     assert f"compiled graph in {graph_copy} is damaged ({ARRAYS})" in done.stderr
     assert json.loads(done.stdout)["routes"][0]["distance_m"] > 0
     StreetGraph.load(graph_copy)  # verified: the rebuilt files hash to the new manifest
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 120.0) -> dict:
+    """The health answer of a starting server; fails if it exits or stays down."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"jol serve exited with {proc.returncode}"
+        try:
+            return requests.get(url, timeout=2).json()
+        except requests.RequestException:
+            time.sleep(0.25)
+    pytest.fail(f"jol serve not healthy within {timeout_s} s")
+
+
+def test_cli_serve_rebuilds_a_damaged_graph(graph_copy: Path, tmp_path: Path) -> None:
+    """`jol serve --graph` (real gunicorn on loopback) repairs the folder, then serves it."""
+    _truncate(graph_copy / ARRAYS)
+    port = _free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph_copy)),
+                *("--host", "127.0.0.1", "--port", str(port)),
+            ],
+            cwd=settings.REPO_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # gunicorn's workers share the group: one signal stops all
+        )
+    try:
+        health = _wait_healthy(f"http://127.0.0.1:{port}/api/v1/health", proc)
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
+    served = json.loads((graph_copy / MANIFEST).read_text())["artifacts"]
+    assert health["data"]["artifacts"] == served
+    assert f"compiled graph in {graph_copy} is damaged ({ARRAYS})" in log.read_text()
 
 
 def _point_input_at(graph_copy: Path, missing: Path) -> None:
