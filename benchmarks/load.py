@@ -21,10 +21,9 @@ ones are reported, not faked. Request i is drawn from an RNG seeded with
 Prints throughput (requests/s over the measured window), p50/p99 latency in
 milliseconds per endpoint and overall, and counts. Errors are any 5xx, a
 connection error or timeout, or a 4xx other than the route's documented 422
-answers, which are counted apart: `no_accessible_route`, and `outside_area`,
-which the router also gives for a point a few metres from a mapped way when no
-way the profile can use lies within 500 m (steep foothill streets for wheelchair
-profiles). Exits 1 if any error.
+answers, which are valid and counted apart: `no_accessible_route` and
+`outside_area` (a jittered point can land over 500 m from any way at the edge
+of the extract). Exits 1 if any error.
 """
 
 from __future__ import annotations
