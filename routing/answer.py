@@ -15,6 +15,7 @@ import numpy as np
 from graph_build.artifact import INCLINE_TAG
 from graph_build.tags import NO, UNKNOWN, YES
 from routing.costs import BLOCK_REASONS, Costs
+from routing.geometry import cut_polyline
 from routing.graph import StreetGraph
 
 Leg = tuple[int, float, float]
@@ -43,23 +44,6 @@ def _tri(value: int) -> str:
 
 def _number_or_unknown(value: float, digits: int = 1) -> float | str:
     return "unknown" if math.isnan(value) else round(float(value), digits)
-
-
-def cut_polyline(coords: np.ndarray, start: float, end: float) -> np.ndarray:
-    """Part of a (lon, lat) polyline between two fractions of its length."""
-    if start <= 0 and end >= 1:
-        return coords
-    lat0 = math.radians(float(coords[:, 1].mean()))
-    dx = np.diff(coords[:, 0]) * math.cos(lat0)
-    dy = np.diff(coords[:, 1])
-    cumulative = np.concatenate([[0.0], np.cumsum(np.hypot(dx, dy))])
-    total = cumulative[-1] or 1.0
-    wanted = np.array([start, end]) * total
-    xs = np.interp(wanted, cumulative, coords[:, 0])
-    ys = np.interp(wanted, cumulative, coords[:, 1])
-    inside = (cumulative > wanted[0]) & (cumulative < wanted[1])
-    middle = coords[inside]
-    return np.vstack([[xs[0], ys[0]], middle, [xs[1], ys[1]]])
 
 
 class RouteBuilder:

@@ -14,9 +14,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from jol import settings
+from routing.geometry import EARTH_RADIUS_M, cumulative_m
 from routing.graph import StreetGraph
 
-_EARTH_RADIUS_M = 6_371_008.8
 _SAMPLE_SPACING_M = 10.0
 # Snap to islands of fewer nodes only when nothing bigger is near: a point
 # snapped to a disconnected courtyard path can reach nowhere.
@@ -48,14 +48,9 @@ class Snapper:
     def _project(self, lonlat: np.ndarray) -> np.ndarray:
         """Degrees (lon, lat) to local metres (x east, y north)."""
         lonlat = np.atleast_2d(lonlat)
-        x = np.radians(lonlat[:, 0]) * _EARTH_RADIUS_M * self._cos
-        y = np.radians(lonlat[:, 1]) * _EARTH_RADIUS_M
+        x = np.radians(lonlat[:, 0]) * EARTH_RADIUS_M * self._cos
+        y = np.radians(lonlat[:, 1]) * EARTH_RADIUS_M
         return np.column_stack((x, y))
-
-    def _unproject(self, xy: np.ndarray) -> tuple[float, float]:
-        lon = np.degrees(xy[0] / (_EARTH_RADIUS_M * self._cos))
-        lat = np.degrees(xy[1] / _EARTH_RADIUS_M)
-        return float(lat), float(lon)
 
     def snap(self, lat: float, lon: float, usable: np.ndarray) -> Snap | None:
         """Nearest point on an edge with `usable[edge]` (either direction), or None if too far."""
@@ -93,19 +88,20 @@ class Snapper:
         return None
 
     def _project_on_edge(self, edge: int, target: np.ndarray) -> Snap:
-        xy = self._project(self.graph.edge_coords(edge))
+        lonlat = self.graph.edge_coords(edge)
+        xy = self._project(lonlat)
         start, end = xy[:-1], xy[1:]
         seg = end - start
         seg_len2 = np.maximum((seg**2).sum(axis=1), 1e-12)
         t = np.clip(((target - start) * seg).sum(axis=1) / seg_len2, 0, 1)
-        nearest = start + seg * t[:, None]
-        gaps = np.hypot(*(nearest - target).T)
+        gaps = np.hypot(*(start + seg * t[:, None] - target).T)
         best = int(np.argmin(gaps))
-        seg_lengths = np.sqrt(seg_len2)
-        along = seg_lengths[:best].sum() + t[best] * seg_lengths[best]
-        total = max(seg_lengths.sum(), 1e-9)
-        lat, lon = self._unproject(nearest[best])
-        return Snap(int(edge), float(along / total), lat, lon, float(gaps[best]))
+        # A point's share of a segment survives any linear map, so the snapped
+        # point and its fraction are computed in lon/lat with the answer's measure.
+        point = lonlat[best] + (lonlat[best + 1] - lonlat[best]) * t[best]
+        along = cumulative_m(lonlat)
+        fraction = (along[best] + t[best] * (along[best + 1] - along[best])) / max(along[-1], 1e-9)
+        return Snap(int(edge), float(fraction), float(point[1]), float(point[0]), float(gaps[best]))
 
 
 def _sample_edges(graph: StreetGraph, keep: np.ndarray, project, spacing: float):

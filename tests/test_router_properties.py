@@ -378,12 +378,8 @@ def test_edge_oracle_catches_forbidden_edges(city: tuple[Router, EdgeIndex]) -> 
     pytest.fail(f"only {caught} default routes broke wheelchair limits in 100 seeded pairs")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cut_polyline and the snapper use different local projections (3.1 m apart here)",
-)
 def test_snap_point_is_the_line_end() -> None:
-    """Exact agreement (to the 7 answer decimals) on a case where the two disagree."""
+    """Exact agreement (to the 7 answer decimals) on a long bent edge where they once differed."""
     router = city_router("almaty")
     point = (43.540376, 77.183319)  # snaps 428 m away onto a long edge in the north-east
     answer = router.route(point, point, "default")
