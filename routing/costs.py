@@ -112,8 +112,12 @@ def _edge_factors(graph: StreetGraph, p: dict) -> tuple[np.ndarray, np.ndarray]:
     )
     smooth, smooth_blocked = _factor_lookup(graph.vocab["smoothness"], p["smoothness_factors"], 1.0)
     factor = surface[a["edge_surface"]] * smooth[a["edge_smoothness"]]
-    carriageway = a["edge_is_road"] & (a["edge_sidewalk"] != YES)
-    factor *= np.where(carriageway & ~a["edge_sidewalk_separate"], p["road_factor"], 1.0)
+    # A carriageway with no sidewalk tag may well have one: unknown is not "no".
+    carriageway = a["edge_is_road"] & ~a["edge_sidewalk_separate"]
+    factor *= np.where(carriageway & (a["edge_sidewalk"] == NO), p["road_factor"], 1.0)
+    factor *= np.where(
+        carriageway & (a["edge_sidewalk"] == UNKNOWN), p["unknown_sidewalk_factor"], 1.0
+    )
     factor *= np.where(a["edge_sidewalk_separate"], p["separate_sidewalk_road_factor"], 1.0)
     factor *= np.where(a["edge_lit"] == NO, p["unlit_factor"], 1.0)
     if p["unknown_incline"] == "penalty":
