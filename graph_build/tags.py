@@ -88,34 +88,6 @@ WAY_TAGS = (
     "bridge",
 )
 
-# Highways a pedestrian may use at all; everything else is dropped at build time.
-PEDESTRIAN_HIGHWAYS = frozenset(
-    {
-        "footway",
-        "pedestrian",
-        "path",
-        "steps",
-        "living_street",
-        "residential",
-        "service",
-        "unclassified",
-        "tertiary",
-        "tertiary_link",
-        "secondary",
-        "secondary_link",
-        "primary",
-        "primary_link",
-        "track",
-        "road",
-        "cycleway",
-        "bridleway",
-        "corridor",
-        "elevator",
-        "crossing",
-        "platform",
-    }
-)
-
 # Carriageways: walking along them means walking on the road unless a sidewalk is tagged.
 ROAD_HIGHWAYS = frozenset(
     {
@@ -133,6 +105,20 @@ ROAD_HIGHWAYS = frozenset(
         "track",
     }
 )
+
+# Highways a pedestrian may use at all; everything else is dropped at build time.
+PEDESTRIAN_HIGHWAYS = ROAD_HIGHWAYS | {
+    "footway",
+    "pedestrian",
+    "path",
+    "steps",
+    "cycleway",
+    "bridleway",
+    "corridor",
+    "elevator",
+    "crossing",
+    "platform",
+}
 
 _NUMBER = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*([a-z'\"]*)\s*$")
 
