@@ -151,7 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--osm", type=Path, help="OSM file (.osm, .osm.bz2, .osm.pbf); default: Almaty"
     )
-    build.add_argument("--gtfs", type=Path, action="append", help="GTFS zip (repeatable)")
+    build.add_argument(
+        "--gtfs", type=Path, action="append", help="GTFS zip (repeatable; not routed on yet)"
+    )
     build.add_argument("--dem", type=Path, action="append", help="elevation tile (repeatable)")
     build.add_argument("--out", type=Path, help="output folder")
     build.add_argument("--city", help="city name recorded in the manifest")
