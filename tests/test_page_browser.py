@@ -230,6 +230,27 @@ def test_place_combobox_follows_the_aria_pattern(browser: Any, live_server: str)
     assert announced.get_attribute("role") == "status" and str(len(options)) in announced.text
 
 
+def test_clicking_the_map_sets_start_then_destination(browser: Any, live_server: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    _open(browser, live_server + "/", fresh=True)
+    map_el = browser.find_element(By.ID, "map")
+    ActionChains(browser).move_to_element_with_offset(map_el, -40, 0).click().perform()
+    start = browser.find_element(By.ID, "from-input").get_attribute("value")
+    lat, lon = (float(v) for v in start.split(","))
+    bbox = json.loads(browser.find_element(By.ID, "jol-config").get_attribute("textContent"))[
+        "bbox"
+    ]
+    assert bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
+    checked = "input[name=map-click]:checked"
+    assert browser.find_element(By.CSS_SELECTOR, checked).get_attribute("value") == "to"
+    ActionChains(browser).move_to_element_with_offset(map_el, 40, 0).click().perform()
+    end = browser.find_element(By.ID, "to-input").get_attribute("value")
+    assert end and end != start
+    assert float(end.split(",")[1]) > lon  # clicked further east
+
+
 def test_switch_language_and_it_survives_a_reload(browser: Any, live_server: str) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
