@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,9 @@ INFINITY = 2**31 - 1
 # Largest finite edge weight; keeps sums of a long path far from INFINITY.
 _MAX_FINITE = 10**7
 _EPSILON = 1e-6
+# Query objects a thread keeps; beyond this the least recently used is dropped (by its own thread).
+_QUERIES_PER_THREAD = 48
+_thread_queries = threading.local()
 
 
 @dataclass(frozen=True)
@@ -64,13 +68,37 @@ class CchEngine:
         return CchMetric(self._lib, self._lib.CCHMetric(self._cch, to_weights(cost_s).tolist()))
 
 
+def _query_for(metric: CchMetric):
+    """This thread's query object on `metric`.
+
+    The binding's query objects may only be used and freed by the thread that made
+    them, so they live in a per-thread cache rather than on the metric: a metric
+    evicted by one thread must not free another thread's queries.
+    """
+    cache = getattr(_thread_queries, "cache", None)
+    if cache is None:
+        cache = _thread_queries.cache = OrderedDict()
+    key = id(metric)
+    entry = cache.get(key)
+    if entry is not None and entry[0] is metric:
+        cache.move_to_end(key)
+        return entry[1]
+    query = metric.new_query()
+    cache[key] = (metric, query)
+    while len(cache) > _QUERIES_PER_THREAD:
+        cache.popitem(last=False)
+    return query
+
+
 class CchMetric:
-    """A customised metric; queries are thread-safe (one query object per thread)."""
+    """A customised metric; thread-safe (each thread queries through its own object)."""
 
     def __init__(self, lib, metric) -> None:
         self._lib = lib
         self._metric = metric
-        self._local = threading.local()
+
+    def new_query(self):
+        return self._lib.CCHQuery(self._metric)
 
     def shortest_path(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
@@ -79,9 +107,7 @@ class CchMetric:
         src, dst = _seeds(sources), _seeds(targets)
         if not src or not dst:
             return None
-        query = getattr(self._local, "query", None)
-        if query is None:
-            query = self._local.query = self._lib.CCHQuery(self._metric)
+        query = _query_for(self)
         result = query.run_multi(src, dst)
         # The binding refuses a new query while a result object is alive.
         distance, nodes, arcs = result.distance, list(result.node_path), list(result.arc_path)

@@ -242,6 +242,43 @@ def test_cch_and_dijkstra_agree(oslo: Router) -> None:
     assert compared >= 15
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
+def test_override_metrics_evicted_by_one_thread_after_use_in_another(almaty: Router) -> None:
+    """The threaded server evicts cached override metrics from any request thread.
+
+    The CCH binding's query objects may only be freed by the thread that made them;
+    this used to leak them with an "unsendable" error on every cross-thread eviction.
+    """
+    import gc
+    import threading
+
+    from routing import service
+
+    origin, target = (43.2380, 76.9450), (43.2440, 76.9560)
+    answers: list[dict] = []
+
+    def ask(max_incline: float) -> None:
+        answers.append(almaty.route(origin, target, "default", {"max_incline_up_pct": max_incline}))
+
+    asked, evicted = threading.Event(), threading.Event()
+
+    def keep_alive_worker() -> None:  # like a keep-alive connection's thread
+        ask(12.5)
+        asked.set()
+        evicted.wait(timeout=60)
+
+    worker = threading.Thread(target=keep_alive_worker)
+    worker.start()
+    asked.wait(timeout=60)
+    for step in range(service._OVERRIDE_CACHE_SIZE + 2):  # evict the worker's metric here
+        ask(13.0 + step / 10)
+    gc.collect()
+    evicted.set()
+    worker.join()
+    assert len(answers) == service._OVERRIDE_CACHE_SIZE + 3
+    assert all(a["routes"][0]["distance_m"] > 0 for a in answers)
+
+
 def test_snapping_uses_only_edges_the_profile_can_use(tagged_city: Router) -> None:
     a = tagged_city.graph.arrays
     steps = np.flatnonzero(a["edge_is_steps"] & ~a["edge_reversed"])[:30]
