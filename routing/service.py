@@ -37,6 +37,21 @@ class _ProfileMetrics:
     relaxed: object | None = None
 
 
+# Stable codes of route warnings; clients translate them (see web/i18n "warning_<code>").
+WARNING_CODES = (
+    "unknown_kerbs",
+    "unknown_crossings",
+    "long_route",
+    "slope_mostly_unknown",
+    "slope_estimated",
+)
+
+
+def _warning(code: str, template: str, **params: float | int) -> dict:
+    assert code in WARNING_CODES, code
+    return {"code": code, "message": template.format(**params), "params": params}
+
+
 def _check_point(point: object, name: str) -> tuple[float, float]:
     try:
         lat, lon = (float(v) for v in point)  # type: ignore[union-attr]
@@ -253,25 +268,48 @@ class Router:
             },
         )
 
-    def _warnings(self, route: dict, profile: Profile) -> list[str]:
+    def _warnings(self, route: dict, profile: Profile) -> list[dict]:
+        """What the user should know before setting out, as ``{code, message, params}``.
+
+        `code` and `params` let a client say it in the user's language; `message` is English.
+        """
         warnings = []
         unknown = route["unknown"]
         if unknown["kerbs"]:
-            warnings.append(f"{unknown['kerbs']} kerb(s) of unknown height on the way")
+            warnings.append(
+                _warning(
+                    "unknown_kerbs", "{n} kerb(s) of unknown height on the way", n=unknown["kerbs"]
+                )
+            )
         if unknown["crossings"]:
             warnings.append(
-                f"{unknown['crossings']} crossing(s) with unknown signals or tactile paving"
+                _warning(
+                    "unknown_crossings",
+                    "{n} crossing(s) with unknown signals or tactile paving",
+                    n=unknown["crossings"],
+                )
             )
-        if route["distance_m"] > profile.params["comfort_distance_m"]:
+        comfort_m = profile.params["comfort_distance_m"]
+        if route["distance_m"] > comfort_m:
             warnings.append(
-                f"route is {route['distance_m'] / 1000:.1f} km, longer than the profile's "
-                f"comfortable {profile.params['comfort_distance_m'] / 1000:.1f} km"
+                _warning(
+                    "long_route",
+                    "route is {km} km, longer than the profile's comfortable {comfort_km} km",
+                    km=round(route["distance_m"] / 1000, 1),
+                    comfort_km=round(comfort_m / 1000, 1),
+                )
             )
         if route["distance_m"] and unknown["incline_m"] / route["distance_m"] > 0.2:
-            warnings.append("slope unknown on more than a fifth of the route")
+            share = round(100 * unknown["incline_m"] / route["distance_m"])
+            warnings.append(
+                _warning("slope_mostly_unknown", "slope unknown on {pct} % of the route", pct=share)
+            )
         if any(s["incline"]["source"] == "dem" for s in route["segments"]):
             warnings.append(
-                "slopes are estimated from a 90 m terrain model; short ramps may be steeper"
+                _warning(
+                    "slope_estimated",
+                    "slopes are estimated from a terrain model; short ramps may be steeper",
+                )
             )
         return warnings
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import jsonschema
+import numpy as np
 import pytest
 from openapi_spec_validator import validate as validate_openapi
 from web_fixtures import ALMATY_FROM, ALMATY_TO, STEEP_FROM, STEEP_OVERRIDES, STEEP_TO
@@ -220,6 +222,59 @@ def test_overrides_reach_the_router(client: Any, spec: dict) -> None:
     assert slow["overrides"] == {"speed_mps": 0.5}
     fast = client.post("/api/v1/route", json=_route_body(overrides={"speed_mps": 1.5})).get_json()
     assert slow["routes"][0]["duration_s"] > fast["routes"][0]["duration_s"]
+
+
+def test_a_route_without_a_terrain_model_matches_the_schema(oslo: Any, spec: dict) -> None:
+    """Oslo's extract has no DEM, so slopes are "unknown": the schema must allow it."""
+    from web.app import create_app
+
+    a = oslo.graph.arrays
+    client = create_app(router=oslo).test_client()
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(10):
+        u, v = (int(x) for x in rng.choice(oslo.graph.node_count, 2))
+        body = {
+            "from": {"lat": float(a["node_lat"][u]), "lon": float(a["node_lon"][u])},
+            "to": {"lat": float(a["node_lat"][v]), "lon": float(a["node_lon"][v])},
+            "profile": "default",
+        }
+        response = client.post("/api/v1/route", json=body)
+        if response.status_code != 200:
+            continue
+        answer = response.get_json()
+        _check(spec, "RouteAnswer", answer)
+        checked += 1
+        inclines = [s["incline"] for s in answer["routes"][0]["segments"]]
+        assert any(i["grade_pct"] == "unknown" for i in inclines)
+    assert checked >= 5
+
+
+def test_warnings_have_codes_every_language_translates(client: Any, spec: dict) -> None:
+    """A long route on the foothills gets warnings the page can say in ru, kk and en."""
+    from routing.service import WARNING_CODES
+    from web.page import translations
+
+    body = _route_body(overrides={"comfort_distance_m": 100})
+    answer = client.post("/api/v1/route", json=body).get_json()
+    _check(spec, "RouteAnswer", answer)
+    warnings = answer["routes"][0]["warnings"]
+    codes = {w["code"] for w in warnings}
+    assert {"long_route", "slope_estimated"} <= codes
+    long_route = next(w for w in warnings if w["code"] == "long_route")
+    assert long_route["params"]["comfort_km"] == 0.1
+    assert long_route["params"]["km"] == round(answer["routes"][0]["distance_m"] / 1000, 1)
+    tables = translations()
+    for code in WARNING_CODES:
+        placeholders = {
+            lang: set(re.findall(r"{(\w+)}", table[f"warning_{code}"]))
+            for lang, table in tables.items()
+        }
+        assert len({frozenset(p) for p in placeholders.values()}) == 1, (code, placeholders)
+    for warning in warnings:
+        assert set(re.findall(r"{(\w+)}", tables["en"][f"warning_{warning['code']}"])) == set(
+            warning["params"]
+        )
 
 
 # ---------- errors of the route endpoint ----------

@@ -92,7 +92,10 @@ def test_route_answer_is_consistent(almaty) -> None:
     )
     assert route["duration_s"] > route["distance_m"] / 1.5
     assert route["unknown"]["surface_m"] > 0  # 2012 Almaty has almost no surface tags
-    assert any("terrain model" in w for w in route["warnings"])
+    assert any(
+        w["code"] == "slope_estimated" and "terrain model" in w["message"]
+        for w in route["warnings"]
+    )
 
 
 def _jol(*args: str) -> subprocess.CompletedProcess:

@@ -175,6 +175,12 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     assert len(steps) == len(route["segments"])
     barriers = sum(len(s["barriers"]) for s in route["segments"])
     assert len(browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")) == barriers
+    # Warnings are said in the page's language, not as the API's English messages.
+    shown = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".warnings li")]
+    assert len(shown) == len(route["warnings"]) > 0
+    for text, warning in zip(shown, route["warnings"], strict=True):
+        template = ru[f"warning_{warning['code']}"]
+        assert text.startswith(template.split("{")[0]) and text != warning["message"]
     # Drawn on the map: a casing and a styled line per segment, one marker per
     # barrier plus the start and end markers.
     lines = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify
 
 from jol import settings
+from routing.service import WARNING_CODES
 from web.params import ROUTE_FORMATS
 
 bp = Blueprint("openapi", __name__)
@@ -84,9 +85,9 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
             "incline": {
                 "type": "object",
                 "properties": {
-                    "grade_pct": {"type": ["number", "null"]},
-                    "max_up_pct": {"type": ["number", "null"]},
-                    "max_down_pct": {"type": ["number", "null"]},
+                    "grade_pct": _num_or_unknown(),
+                    "max_up_pct": _num_or_unknown(),
+                    "max_down_pct": _num_or_unknown(),
                     "source": {"type": "string", "enum": ["tag", "dem", "unknown"]},
                 },
             },
@@ -133,7 +134,7 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "width_m": {"type": "number", "minimum": 0},
                 },
             },
-            "warnings": {"type": "array", "items": {"type": "string"}},
+            "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
         },
     }
     snap_point = {
@@ -182,6 +183,19 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
             },
         },
         "Segment": segment,
+        "Warning": {
+            "type": "object",
+            "required": ["code", "message", "params"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": list(WARNING_CODES),
+                    "description": "stable; clients translate it with `params`",
+                },
+                "message": {"type": "string", "description": "English"},
+                "params": {"type": "object", "additionalProperties": {"type": "number"}},
+            },
+        },
         "LineString": line,
         "Route": route,
         "RouteAnswer": {

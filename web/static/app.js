@@ -124,6 +124,17 @@
     return t("meters", { n: num(Math.round(m), 0) });
   }
 
+  // Warnings come as {code, message, params}; the English message is the fallback.
+  function warningText(warning) {
+    var key = "warning_" + warning.code;
+    if (!has(key)) return warning.message;
+    var vars = {};
+    Object.keys(warning.params || {}).forEach(function (name) {
+      vars[name] = num(warning.params[name], 1);
+    });
+    return t(key, vars);
+  }
+
   function duration(s) {
     return t("minutes", { n: num(Math.max(1, Math.round(s / 60)), 0) });
   }
@@ -757,7 +768,7 @@
     if (route.warnings && route.warnings.length) {
       body.appendChild(el("h3", { text: t("warnings_heading") }));
       body.appendChild(el("ul", { class: "warnings" }, route.warnings.map(function (w) {
-        return el("li", { text: w });
+        return el("li", { text: warningText(w) });
       })));
     }
 
