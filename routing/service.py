@@ -324,8 +324,10 @@ class Router:
             "nodes": self.graph.node_count,
             "edges": self.graph.edge_count,
             "built_at": manifest.get("built_at"),
+            # File names only: the server's folders are nobody's business.
             "inputs": [
-                {k: i[k] for k in ("kind", "path", "sha256")} for i in manifest.get("inputs", [])
+                {"kind": i["kind"], "file": Path(i["path"]).name, "sha256": i["sha256"]}
+                for i in manifest.get("inputs", [])
             ],
             "artifacts": manifest.get("artifacts", {}),
             "profiles": sorted(self._profiles),

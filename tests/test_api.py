@@ -121,6 +121,10 @@ def test_health_reports_the_loaded_graph(client: Any, router: Any, spec: dict) -
     _check(spec, "Health", body)
     assert body["data"]["nodes"] == len(router.graph.node_lat)
     assert body["data"]["edges"] == len(router.graph.edge_u)
+    inputs = body["data"]["inputs"]
+    recorded = router.graph.manifest["inputs"]
+    assert [i["file"] for i in inputs] == [r["path"].rsplit("/", 1)[-1] for r in recorded]
+    assert all("/" not in i["file"] for i in inputs)  # no server folders in a public answer
     min_lon, min_lat, max_lon, max_lat = body["data"]["bbox"]
     assert min_lon < ALMATY_FROM[1] < max_lon and min_lat < ALMATY_FROM[0] < max_lat
 

@@ -254,9 +254,14 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                             "description": "source files the graph was built from",
                             "items": {
                                 "type": "object",
+                                "required": ["kind", "file", "sha256"],
+                                "additionalProperties": False,
                                 "properties": {
                                     "kind": {"type": "string"},
-                                    "path": {"type": "string"},
+                                    "file": {
+                                        "type": "string",
+                                        "description": "input file name, without its folder",
+                                    },
                                     "sha256": {"type": "string"},
                                 },
                             },
