@@ -222,19 +222,34 @@ def build_street_artifact(
     return manifest
 
 
+def _locate_input(entry: dict, manifest_path: Path) -> Path:
+    """Where a recorded input is now: its recorded path, else the same file in data_dir().
+
+    A clone that moved (another checkout, another CI folder) finds its data again
+    under the configured data folder, trusted only if its sha256 is the recorded one.
+    """
+    recorded = Path(entry["path"])
+    if recorded.is_file():
+        return recorded
+    for candidate in (
+        settings.data_dir() / recorded.parent.name / recorded.name,
+        settings.data_dir() / recorded.name,
+    ):
+        if candidate.is_file() and sha256_file(candidate) == entry.get("sha256"):
+            return candidate
+    raise FileNotFoundError(
+        f"input file not found: {recorded} (recorded in {manifest_path}), nor an identical "
+        f"copy under {settings.data_dir()}; cannot rebuild the damaged graph"
+    )
+
+
 def _recorded_inputs(manifest: dict, manifest_path: Path) -> tuple[Path, list[Path]]:
     """OSM file and DEM tiles a manifest says the artifact was compiled from; all must exist."""
     inputs = manifest.get("inputs") or []
-    osm = [Path(i["path"]) for i in inputs if i.get("kind") == "osm"]
+    osm = [_locate_input(i, manifest_path) for i in inputs if i.get("kind") == "osm"]
     if len(osm) != 1:
         raise FileNotFoundError(f"{manifest_path} records no OSM input; run `jol build --out`")
-    for path in osm + [Path(i["path"]) for i in inputs if i.get("kind") == "dem"]:
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"input file not found: {path} (recorded in {manifest_path}); "
-                "cannot rebuild the damaged graph"
-            )
-    return osm[0], [Path(i["path"]) for i in inputs if i.get("kind") == "dem"]
+    return osm[0], [_locate_input(i, manifest_path) for i in inputs if i.get("kind") == "dem"]
 
 
 def rebuild_from_manifest(out_dir: Path, *, progress: Callable[[str], None] = print) -> dict | None:

@@ -212,6 +212,19 @@ def test_missing_input_of_a_damaged_graph_names_the_path(graph_copy: Path, tmp_p
     assert done.stdout == ""
 
 
+def test_a_moved_clone_rebuilds_from_the_same_file_in_the_data_folder(
+    graph_copy: Path, tmp_path: Path
+) -> None:
+    """Recorded paths are absolute; another checkout finds identical inputs in data_dir()."""
+    recorded = json.loads((graph_copy / MANIFEST).read_text())["inputs"][0]["path"]
+    moved = tmp_path / "old-checkout" / Path(recorded).parent.name / Path(recorded).name
+    _point_input_at(graph_copy, moved)
+    (graph_copy / VOCAB).unlink()
+    manifest = rebuild_from_manifest(graph_copy, progress=lambda _: None)
+    assert manifest is not None and verify_artifacts(graph_copy, manifest) == []
+    assert Path(manifest["inputs"][0]["path"]).is_file()
+
+
 def test_missing_input_of_an_intact_graph_is_not_needed(graph_copy: Path, tmp_path: Path) -> None:
     """A shipped graph without its raw data still loads: inputs are read only to rebuild."""
     _point_input_at(graph_copy, tmp_path / "gone.osm.pbf")
