@@ -42,7 +42,8 @@ class Snapper:
         self._lat0 = float(np.mean(graph.node_lat)) if graph.node_count else 0.0
         self._cos = np.cos(np.radians(self._lat0))
         forward = ~graph.arrays["edge_reversed"] | (graph.arrays["edge_reverse"] < 0)
-        points, self._owner = _sample_edges(graph, forward, self._project, _SAMPLE_SPACING_M)
+        self._xy = self._project(np.column_stack((graph.geom_lon, graph.geom_lat)))
+        points, self._owner = _sample_edges(graph, forward, self._xy, _SAMPLE_SPACING_M)
         self._tree = cKDTree(points)
 
     def _project(self, lonlat: np.ndarray) -> np.ndarray:
@@ -79,36 +80,45 @@ class Snapper:
             if big.any():
                 edges = edges[big]
             if len(edges):
-                return min(
-                    (self._project_on_edge(edge, target) for edge in edges),
-                    key=lambda s: s.distance_m,
-                )
+                return self._nearest_on_edges(edges, target)
             if len(found) < k:  # the tree had nothing more within range
                 return None
         return None
 
-    def _project_on_edge(self, edge: int, target: np.ndarray) -> Snap:
-        lonlat = self.graph.edge_coords(edge)
-        xy = self._project(lonlat)
-        start, end = xy[:-1], xy[1:]
-        seg = end - start
-        seg_len2 = np.maximum((seg**2).sum(axis=1), 1e-12)
-        t = np.clip(((target - start) * seg).sum(axis=1) / seg_len2, 0, 1)
-        gaps = np.hypot(*(start + seg * t[:, None] - target).T)
+    def _nearest_on_edges(self, edges: np.ndarray, target: np.ndarray) -> Snap:
+        """Exact nearest point to `target` (local metres) over every segment of `edges` at once."""
+        offsets = self.graph.geom_offsets
+        counts = offsets[edges + 1] - offsets[edges] - 1  # segments per edge
+        owner = np.repeat(edges, counts)
+        starts = np.repeat(offsets[edges] - np.cumsum(counts) + counts, counts) + np.arange(
+            counts.sum()
+        )
+        a, b = self._xy[starts], self._xy[starts + 1]
+        seg = b - a
+        t = np.clip(
+            ((target - a) * seg).sum(axis=1) / np.maximum((seg**2).sum(axis=1), 1e-12), 0, 1
+        )
+        gaps = np.hypot(*(a + seg * t[:, None] - target).T)
         best = int(np.argmin(gaps))
+        edge, vertex = int(owner[best]), int(starts[best] - offsets[owner[best]])
         # A point's share of a segment survives any linear map, so the snapped
         # point and its fraction are computed in lon/lat with the answer's measure.
-        point = lonlat[best] + (lonlat[best + 1] - lonlat[best]) * t[best]
+        lonlat = self.graph.edge_coords(edge)
+        point = lonlat[vertex] + (lonlat[vertex + 1] - lonlat[vertex]) * t[best]
         along = cumulative_m(lonlat)
-        fraction = (along[best] + t[best] * (along[best + 1] - along[best])) / max(along[-1], 1e-9)
-        return Snap(int(edge), float(fraction), float(point[1]), float(point[0]), float(gaps[best]))
+        fraction = (along[vertex] + t[best] * (along[vertex + 1] - along[vertex])) / max(
+            along[-1], 1e-9
+        )
+        return Snap(edge, float(fraction), float(point[1]), float(point[0]), float(gaps[best]))
 
 
-def _sample_edges(graph: StreetGraph, keep: np.ndarray, project, spacing: float):
-    """Points every <= `spacing` metres along the edges in `keep`, and the edge owning each."""
+def _sample_edges(graph: StreetGraph, keep: np.ndarray, xy: np.ndarray, spacing: float):
+    """Points every <= `spacing` metres along the edges in `keep`, and the edge owning each.
+
+    `xy` holds every geometry vertex in local metres.
+    """
     offsets = graph.geom_offsets
     owner_of_vertex = np.repeat(np.arange(graph.edge_count), np.diff(offsets))
-    xy = project(np.column_stack((graph.geom_lon, graph.geom_lat)))
     is_start = np.ones(len(xy), dtype=bool)
     is_start[offsets[1:] - 1] = False  # an edge's last vertex starts no segment
     is_start &= keep[owner_of_vertex]
