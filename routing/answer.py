@@ -38,6 +38,14 @@ _REASON_TEXT = {
 }
 
 
+_UNKNOWN_INCLINE = {
+    "grade_pct": "unknown",
+    "max_up_pct": "unknown",
+    "max_down_pct": "unknown",
+    "source": "unknown",
+}
+
+
 def _tri(value: int) -> str:
     return _TRI.get(int(value), "unknown")
 
@@ -225,24 +233,36 @@ class RouteBuilder:
         per_leg = np.concatenate([[len(ends[0])], counts, [len(ends[1]) - 1]])
         return coords, np.cumsum(per_leg) - 1
 
-    def _incline(self, edges: np.ndarray, lengths: np.ndarray) -> dict:
-        sources = self.a["edge_incline_source"][edges]
-        total = lengths.sum()
-        if (sources == 0).any() or total <= 0:
-            unknown = "unknown"
-            return {
-                "grade_pct": unknown,
-                "max_up_pct": unknown,
-                "max_down_pct": unknown,
-                "source": unknown,
+    def _inclines(self, edges: np.ndarray, lengths: np.ndarray, lo: np.ndarray) -> list[dict]:
+        """Each segment's slope (segments start at the leg indices `lo`), unknown if any part is."""
+        a = self.a
+        sources = a["edge_incline_source"][edges]
+        unknown = np.add.reduceat((sources == 0).astype(np.int64), lo) > 0
+        tagged = np.add.reduceat((sources == INCLINE_TAG).astype(np.int64), lo) > 0
+        total = np.add.reduceat(lengths, lo)
+        grade = np.add.reduceat(a["edge_grade_pct"][edges] * lengths, lo) / np.maximum(total, 1e-9)
+        # float64 before rounding: float32 values print as 1.7999999523 in JSON.
+        up = np.maximum.reduceat(a["edge_max_up_pct"][edges].astype(np.float64), lo)
+        down = np.maximum.reduceat(a["edge_max_down_pct"][edges].astype(np.float64), lo)
+        rows = zip(
+            (unknown | (total <= 0)).tolist(),
+            np.round(grade, 1).tolist(),
+            np.round(up, 1).tolist(),
+            np.round(down, 1).tolist(),
+            tagged.tolist(),
+            strict=True,
+        )
+        return [
+            _UNKNOWN_INCLINE.copy()
+            if is_unknown
+            else {
+                "grade_pct": g,
+                "max_up_pct": u,
+                "max_down_pct": d,
+                "source": "tag" if is_tagged else "dem",
             }
-        grade = self.a["edge_grade_pct"][edges]
-        return {
-            "grade_pct": round(float((grade * lengths).sum() / total), 1),
-            "max_up_pct": round(float(self.a["edge_max_up_pct"][edges].max()), 1),
-            "max_down_pct": round(float(self.a["edge_max_down_pct"][edges].max()), 1),
-            "source": "tag" if (sources == INCLINE_TAG).any() else "dem",
-        }
+            for is_unknown, g, u, d, is_tagged in rows
+        ]
 
     def _barriers(self, legs: list[Leg]) -> list[list[dict]]:
         """Barriers met on each leg, looked up only where the graph flags one."""
@@ -257,27 +277,61 @@ class RouteBuilder:
             found.append(here)
         return found
 
-    def _segment(
-        self, edges: np.ndarray, lengths: np.ndarray, times: np.ndarray, coords: list[int]
-    ) -> dict:
-        a, graph = self.a, self.graph
-        edge = int(edges[0])
-        return {
-            "osm_way_id": int(a["edge_osm_way_id"][edge]),
-            "name": graph.word("name", a["edge_name"][edge]),
-            "highway": graph.word("highway", a["edge_highway"][edge]),
-            "footway": graph.word("footway", a["edge_footway"][edge]),
-            "length_m": round(float(lengths.sum()), 1),
-            "duration_s": round(float(times.sum()), 1),
-            "surface": graph.word("surface", a["edge_surface"][edge]) or "unknown",
-            "smoothness": graph.word("smoothness", a["edge_smoothness"][edge]) or "unknown",
-            "incline": self._incline(edges, lengths),
-            "width": _number_or_unknown(a["edge_width_m"][edge]),
-            "lit": _tri(a["edge_lit"][edge]),
-            "sidewalk": _tri(a["edge_sidewalk"][edge]) if a["edge_is_road"][edge] else None,
-            "coordinates_range": coords,
-            "barriers": [],
-        }
+    def _segments(self, edges: np.ndarray, lengths: np.ndarray, times: np.ndarray, lo: np.ndarray):
+        """Per-segment fields of a path split into segments starting at leg indices `lo`.
+
+        Aggregates are computed for all segments at once; a segment's tags are
+        its first edge's (a segment is one OSM way).
+        """
+        a, word = self.a, self.graph.word
+        first = edges[lo]
+        columns = zip(
+            a["edge_osm_way_id"][first].tolist(),
+            a["edge_name"][first].tolist(),
+            a["edge_highway"][first].tolist(),
+            a["edge_footway"][first].tolist(),
+            np.round(np.add.reduceat(lengths, lo), 1).tolist(),
+            np.round(np.add.reduceat(times, lo), 1).tolist(),
+            a["edge_surface"][first].tolist(),
+            a["edge_smoothness"][first].tolist(),
+            self._inclines(edges, lengths, lo),
+            a["edge_width_m"][first].tolist(),
+            a["edge_lit"][first].tolist(),
+            a["edge_is_road"][first].tolist(),
+            a["edge_sidewalk"][first].tolist(),
+            strict=True,
+        )
+        return [
+            {
+                "osm_way_id": way,
+                "name": word("name", name),
+                "highway": word("highway", highway),
+                "footway": word("footway", footway),
+                "length_m": length,
+                "duration_s": duration,
+                "surface": word("surface", surface) or "unknown",
+                "smoothness": word("smoothness", smoothness) or "unknown",
+                "incline": incline,
+                "width": _number_or_unknown(width),
+                "lit": _tri(lit),
+                "sidewalk": _tri(sidewalk) if is_road else None,
+            }
+            for (
+                way,
+                name,
+                highway,
+                footway,
+                length,
+                duration,
+                surface,
+                smoothness,
+                incline,
+                width,
+                lit,
+                is_road,
+                sidewalk,
+            ) in columns
+        ]
 
     def route(self, legs: list[Leg]) -> dict:
         """The ``routes[i]`` object for a path."""
@@ -288,16 +342,14 @@ class RouteBuilder:
         times = share * self.costs.time_s[edges]
         coords, last_vertex = self._leg_geometry(legs)
         ways = a["edge_osm_way_id"][edges]
-        bounds = np.concatenate([[0], np.flatnonzero(ways[1:] != ways[:-1]) + 1, [len(legs)]])
+        lo = np.concatenate([[0], np.flatnonzero(ways[1:] != ways[:-1]) + 1])
+        bounds = np.append(lo, len(legs)).tolist()
+        last = last_vertex.tolist()
         barriers = self._barriers(legs)
-        segments = []
-        for lo, hi in itertools.pairwise(bounds.tolist()):
-            first_vertex = int(last_vertex[lo - 1]) if lo else 0
-            segment = self._segment(
-                edges[lo:hi], lengths[lo:hi], times[lo:hi], [first_vertex, int(last_vertex[hi - 1])]
-            )
-            segment["barriers"] = [b for leg_barriers in barriers[lo:hi] for b in leg_barriers]
-            segments.append(segment)
+        segments = self._segments(edges, lengths, times, lo)
+        for segment, (start, stop) in zip(segments, itertools.pairwise(bounds), strict=True):
+            segment["coordinates_range"] = [last[start - 1] if start else 0, last[stop - 1]]
+            segment["barriers"] = [b for leg_barriers in barriers[start:stop] for b in leg_barriers]
         route = {
             "distance_m": round(sum(s["length_m"] for s in segments), 1),
             "duration_s": round(sum(s["duration_s"] for s in segments), 1),
@@ -315,7 +367,7 @@ class RouteBuilder:
         a = self.a
 
         def unknown_length(condition: np.ndarray) -> float:
-            return round(float(lengths[condition[edges]].sum()), 1)
+            return round(float(lengths[condition].sum()), 1)
 
         return {
             "kerbs": sum(
@@ -326,10 +378,12 @@ class RouteBuilder:
                 for b in barriers
                 if b["kind"] == "crossing" and "unknown" in (b["signals"], b["tactile_paving"])
             ),
-            "surface_m": unknown_length(a["edge_surface"] == 0),
-            "incline_m": unknown_length(a["edge_incline_source"] == 0),
-            "width_m": unknown_length(np.isnan(a["edge_width_m"]) & ~a["edge_is_road"]),
-            "lit_m": unknown_length(a["edge_lit"] == UNKNOWN),
+            "surface_m": unknown_length(a["edge_surface"][edges] == 0),
+            "incline_m": unknown_length(a["edge_incline_source"][edges] == 0),
+            "width_m": unknown_length(
+                np.isnan(a["edge_width_m"][edges]) & ~a["edge_is_road"][edges]
+            ),
+            "lit_m": unknown_length(a["edge_lit"][edges] == UNKNOWN),
         }
 
 
