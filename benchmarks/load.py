@@ -32,14 +32,10 @@ import argparse
 import itertools
 import json
 import math
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,13 +43,14 @@ from typing import Any
 import numpy as np
 import requests
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 if __package__ in (None, ""):  # run as a script from a checkout without `pip install -e`
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+
+from _jol_server import jol_server
 
 from jol import settings
 
-SERVER_START_TIMEOUT_S = 600.0  # the first run on a machine compiles the graph (~1-2 min)
-SERVER_STOP_TIMEOUT_S = 30.0
 HTTP_TIMEOUT_S = 30.0
 EARTH_RADIUS_M = 6_371_000.0
 JITTER_DEG = 0.0003  # ~30 m: points near, not exactly on, graph nodes
@@ -132,67 +129,6 @@ def request_for(index: int, seed: int, nodes: np.ndarray) -> tuple[str, str, str
 
 
 # --- server ----------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"jol serve exited with {proc.returncode}; see {log}")
-        try:
-            if requests.get(f"{base}/api/v1/health", timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"jol serve not healthy after {SERVER_START_TIMEOUT_S:.0f} s; see {log}")
-
-
-@contextmanager
-def jol_server(graph: Path | None) -> Iterator[tuple[str, Path]]:
-    """Run `jol serve` (its default gunicorn workers) for the block; yields (base URL, log)."""
-    port = _free_port()
-    log = settings.cache_dir() / "bench" / f"load-server-{port}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "jol.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if graph is not None:
-        command += ["--graph", str(graph)]
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            command,
-            cwd=settings.REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stopping it stops the workers too
-        )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_healthy(base, proc, log)
-        yield base, log
-    finally:
-        _stop(proc)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the gunicorn master's group (graceful), SIGKILL it if it lingers."""
-    if proc.poll() is not None:
-        return
-    os.killpg(proc.pid, 15)
-    try:
-        proc.wait(timeout=SERVER_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, 9)
-        proc.wait()
-
-
-def _worker_count(log: Path) -> int:
-    return log.read_text(errors="replace").count("Booting worker")
 
 
 def missing_endpoints(base: str) -> dict[str, list[str]]:
@@ -346,19 +282,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (0 < args.seconds <= 3600 and 1 <= args.threads <= 64 and args.max_requests >= 1):
         parser.error("need 0 < --seconds <= 3600, 1 <= --threads <= 64, --max-requests >= 1")
 
-    with jol_server(args.graph) as (base, log):
+    with jol_server(args.graph, name="load-server") as server:
         # `jol serve` built (or repaired) the graph before serving; sample its nodes now.
         nodes = _nodes(_graph_dir(args.graph))
-        for name, paths in missing_endpoints(base).items():
+        for name, paths in missing_endpoints(server.base).items():
             state = f"present ({', '.join(paths)}) but not exercised" if paths else "absent"
             print(f"{name} endpoint: {state} in /openapi.json; not part of this load")
+        tallies, wall_s = run_load(
+            server.base, nodes, args.seconds, args.threads, args.max_requests, args.seed
+        )
+        # Counted after the load: gunicorn boots workers after it starts answering.
         print(
-            f"server: jol serve on {base}, {_worker_count(log)} gunicorn workers; "
+            f"server: jol serve on {server.base}, {server.worker_count()} gunicorn workers; "
             f"client: {args.threads} threads, {args.seconds:g} s, cap {args.max_requests} "
             f"requests, seed {args.seed}, {len(nodes)} candidate nodes"
-        )
-        tallies, wall_s = run_load(
-            base, nodes, args.seconds, args.threads, args.max_requests, args.seed
         )
     summary = report(tallies, wall_s)
     print(json.dumps(summary))

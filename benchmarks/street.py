@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _jol_server import jol_server
 
 from jol import settings
 
@@ -138,31 +138,12 @@ def networkx_baseline(router, pairs, profile: str) -> tuple[list[float], list[fl
     return nx_times, engine_times
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def over_http(graph_dir: Path, pairs, profiles: list[str]) -> tuple[dict, float]:
     """Latency per profile through gunicorn on loopback, and the workers' peak RSS (MiB)."""
     import requests
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph_dir), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if requests.get(f"{base}/api/v1/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+    with jol_server(graph_dir, name="street-server") as server:
+        base = server.base
         session = requests.Session()
         results = {}
         for profile in profiles:
@@ -180,9 +161,6 @@ def over_http(graph_dir: Path, pairs, profiles: list[str]) -> tuple[dict, float]
                     raise RuntimeError(f"server error {reply.status_code}: {reply.text[:200]}")
             results[profile] = _percentiles(times)
         return results, _tree_peak_rss_mib(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _tree_peak_rss_mib(pid: int) -> float:

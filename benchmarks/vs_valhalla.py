@@ -32,12 +32,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,13 +47,13 @@ if __package__ in (None, ""):  # run as a script from a checkout without `pip in
 
 import _osm_eval
 import _valhalla
+from _jol_server import jol_server
 
 from jol import settings
 
 MIN_PAIR_M = 300.0
 MAX_PAIR_M = 4000.0
 WARMUP_CALLS = 10  # untimed calls per engine and profile, so caches and JITs settle
-SERVER_START_TIMEOUT_S = 120.0
 HTTP_TIMEOUT_S = 30.0
 # Engines stay referenced until exit: freed memory of one city would otherwise be
 # reused by the next city's engine and hide its RSS growth.
@@ -172,61 +169,6 @@ def _jol_http_engine(base_url: str) -> Engine:
         return _jol_answer(reply.json())
 
     return route
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _server_command(graph_dir: Path, port: int) -> list[str]:
-    """`jol serve` (gunicorn, its default workers) through this interpreter, so no PATH needed."""
-    return [
-        *(sys.executable, "-m", "jol.cli", "serve"),
-        *("--graph", str(graph_dir), "--host", "127.0.0.1", "--port", str(port)),
-    ]
-
-
-@contextmanager
-def jol_server(graph_dir: Path) -> Iterator[tuple[str, int]]:
-    """Run a local Jol HTTP server for the block; yields (base URL, pid)."""
-    import requests
-
-    port = _free_port()
-    env = {**os.environ, "JOL_GRAPH_DIR": str(graph_dir)}
-    log = (settings.cache_dir() / "bench" / f"server-{port}.log").open("w")
-    proc = subprocess.Popen(
-        _server_command(graph_dir, port),
-        cwd=settings.REPO_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # so stopping it also stops its gunicorn workers
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"Jol server exited with {proc.returncode}; see {log.name}")
-            try:
-                if requests.get(f"{base}/api/v1/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Jol server not up after {SERVER_START_TIMEOUT_S} s")
-            time.sleep(0.2)
-        yield base, proc.pid
-    finally:
-        os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait()
-        log.close()
 
 
 def _rss_mb(pid: int) -> float:
@@ -420,13 +362,13 @@ def _run_jol(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> di
 def _run_http(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> dict:
     """Jol over loopback HTTP against a gunicorn server started (and stopped) here."""
     runs: dict[tuple[str, str], Run] = {}
-    with jol_server(graph_dir) as (base, pid):
-        print(f"  jol server up at {base}", flush=True)
-        route = _jol_http_engine(base)
+    with jol_server(graph_dir) as server:
+        print(f"  jol server up at {server.base}", flush=True)
+        route = _jol_http_engine(server.base)
         for jol_profile, _ in PROFILE_PAIRS:
             print(f"  jol-http: {len(pairs)} pairs, {jol_profile}", flush=True)
             runs[("http", jol_profile)] = run_engine("jol-http", route, jol_profile, pairs)
-        memory["jol server incl. workers (PSS)"] = _pss_mb(pid)
+        memory["jol server incl. workers (PSS)"] = _pss_mb(server.pid)
     return runs
 
 
