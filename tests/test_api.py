@@ -579,3 +579,33 @@ def test_i18n_files_have_the_same_keys() -> None:
     for lang, table in tables.items():
         assert set(table) == keys, lang
         assert all(isinstance(v, str) and v.strip() for v in table.values()), lang
+
+
+def test_osm_words_on_the_real_graphs_are_said_in_every_language(almaty: Any, oslo: Any) -> None:
+    """Common highway, footway, surface and smoothness values are translated.
+
+    A screen reader should not spell out `paving_stones` on a Russian page.
+    Rare values (under 1 % of a graph's edges) may fall back to the OSM word.
+    """
+    import numpy as np
+
+    from web.page import translations
+
+    tables = translations()
+    for router in (almaty, oslo):
+        arrays, vocab = router.graph.arrays, router.graph.vocab
+        for key in ("highway", "footway", "surface", "smoothness"):
+            codes = np.bincount(arrays[f"edge_{key}"], minlength=len(vocab[key]))
+            common = [
+                word
+                for code, word in enumerate(vocab[key])
+                if word and codes[code] >= 0.01 * len(arrays[f"edge_{key}"])
+            ]
+            for lang, table in tables.items():
+                missing = [w for w in common if f"osm_{key}_{w}" not in table]
+                assert not missing, (router.graph.directory.name, key, lang, missing)
+    # The profiles' own surface and smoothness tables are translated too.
+    for profile in almaty.profiles():
+        for key in ("surface", "smoothness"):
+            for word in profile["parameters"][f"{key}_factors"]:
+                assert all(f"osm_{key}_{word}" in table for table in tables.values()), word

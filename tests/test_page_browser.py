@@ -173,6 +173,15 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     expected = router.route((place["lat"], place["lon"]), (to_lat, to_lon), "wheelchair_manual")
     route = expected["routes"][0]
     assert len(steps) == len(route["segments"])
+    # Each step names its kind of way in Russian, not as OSM spells it.
+    said = 0
+    for step, seg in zip(steps, route["segments"], strict=True):
+        title = step.find_element(By.CLASS_NAME, "step-title").text
+        kind = ("footway", seg["footway"]) if seg["footway"] else ("highway", seg["highway"])
+        if f"osm_{kind[0]}_{kind[1]}" in ru:
+            assert f"({ru[f'osm_{kind[0]}_{kind[1]}']})" in title, title
+            said += 1
+    assert said > 0
     barriers = sum(len(s["barriers"]) for s in route["segments"])
     assert len(browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")) == barriers
     # Warnings are said in the page's language, not as the API's English messages.

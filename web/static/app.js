@@ -710,7 +710,7 @@
     var name = t("barrier_" + kind);
     if (kind === "other") {
       if (b.kind === "way") name = t("barrier_way");
-      var raw = b.kind === "barrier" ? b.barrier : b.kind === "way" ? b.highway : b.kind;
+      var raw = b.kind === "barrier" ? b.barrier : b.kind === "way" ? osmText("highway", b.highway) : b.kind;
       if (raw) name += " (" + raw + ")";
     }
     var parts = [];
@@ -840,7 +840,8 @@
 
   function segmentItem(seg, access, counts) {
     var name = seg.name || t("unnamed");
-    var kind = [seg.highway, seg.footway].filter(Boolean).join(" / ");
+    // A sidewalk or crossing says more than the footway it is mapped as.
+    var kind = seg.footway ? osmText("footway", seg.footway) : seg.highway ? osmText("highway", seg.highway) : "";
     var li = el("li", { class: "step step-" + access });
     li.appendChild(
       el("p", { class: "step-title" }, [
@@ -861,8 +862,8 @@
           source: t("source_" + (inc.source || "unknown")),
         });
     var facts = el("ul", { class: "facts" }, [
-      el("li", { text: t("seg_surface") + ": " + valueText(seg.surface) }),
-      el("li", { text: t("seg_smoothness") + ": " + valueText(seg.smoothness) }),
+      el("li", { text: t("seg_surface") + ": " + osmText("surface", seg.surface) }),
+      el("li", { text: t("seg_smoothness") + ": " + osmText("smoothness", seg.smoothness) }),
       el("li", { text: t("seg_incline") + ": " + incText }),
       el("li", { text: t("seg_width") + ": " + (seg.width === "unknown" || seg.width === undefined ? t("value_unknown") : t("meters", { n: num(seg.width, 1) })) }),
       el("li", { text: t("seg_lit") + ": " + yesNo(seg.lit) }),
@@ -892,6 +893,13 @@
   function valueText(v) {
     if (v === undefined || v === null || v === "unknown") return t("value_unknown");
     return String(v);
+  }
+
+  // OSM words (highway=primary, surface=paving_stones) said in the page's
+  // language; a value we have no word for is shown as OSM spells it.
+  function osmText(key, v) {
+    if (v === undefined || v === null || v === "unknown") return t("value_unknown");
+    return has("osm_" + key + "_" + v) ? t("osm_" + key + "_" + v) : String(v);
   }
 
   function downloadLinks() {
