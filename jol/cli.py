@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from jol import settings
@@ -32,6 +33,15 @@ def _override(text: str) -> tuple[str, object]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value  # a bare word such as `avoid`
+
+
+def _depart_at(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected an ISO 8601 date-time such as 2026-05-01T08:30, got {text!r}"
+        ) from None
 
 
 def _default_inputs() -> tuple[Path, list[Path]]:
@@ -103,7 +113,9 @@ def _cmd_route(args: argparse.Namespace) -> int:
     graph_dir = ensure_graph(args.graph)
     try:
         router = Router.load(graph_dir)
-        answer = router.route(args.from_, args.to, args.profile, dict(args.override or []))
+        answer = router.route(
+            args.from_, args.to, args.profile, dict(args.override or []), args.depart_at
+        )
     except RoutingError as error:
         print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
         return 0 if error.code == "no_accessible_route" else (1 if error.http_status >= 500 else 2)
@@ -166,6 +178,12 @@ def _parser() -> argparse.ArgumentParser:
     route.add_argument("--to", type=_point, required=True, metavar="LAT,LON")
     route.add_argument("--profile", default="default")
     route.add_argument("--override", type=_override, action="append", metavar="KEY=VALUE")
+    route.add_argument(
+        "--depart-at",
+        type=_depart_at,
+        metavar="ISO-TIME",
+        help="departure time (city time unless it has an offset): daylight decides lighting",
+    )
     route.set_defaults(run=_cmd_route)
 
     serve = sub.add_parser("serve", help="run the HTTP API and page with gunicorn")

@@ -11,10 +11,13 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
+from jol import settings
+from routing import daylight
 from routing.answer import Leg, RouteBuilder
 from routing.costs import Costs, compute_costs
 from routing.engine import PathResult, make_engine
@@ -44,6 +47,7 @@ WARNING_CODES = (
     "long_route",
     "slope_mostly_unknown",
     "slope_estimated",
+    "unlit_after_dark",
 )
 
 
@@ -212,11 +216,18 @@ class Router:
         destination: tuple[float, float],
         profile: str,
         overrides: dict | None = None,
+        depart_at: datetime | None = None,
     ) -> dict:
-        """Best route for `profile` between two (lat, lon) points (see docs/architecture.md)."""
+        """Best route for `profile` between two (lat, lon) points (see docs/architecture.md).
+
+        With `depart_at` (aware, or naive in the city's local time) the answer
+        says whether it is daylight at the start, and in daylight unlit ways
+        cost no more than lit ones.
+        """
         origin = _check_point(origin, "from")
         destination = _check_point(destination, "to")
-        metrics = self._metrics_for(profile, overrides)
+        conditions = self._conditions(depart_at, origin)
+        metrics = self._metrics_for(profile, self._lighting(profile, overrides, conditions))
         start = self._snap(origin, metrics, "from")
         end = self._snap(destination, metrics, "to")
         legs = self._path(metrics.metric, metrics.costs, start, end)
@@ -224,13 +235,48 @@ class Router:
             self._explain_failure(metrics, start, end)
         builder = RouteBuilder(self.graph, metrics.costs)
         route = builder.route(legs)
-        route["warnings"] = self._warnings(route, metrics.profile)
-        return {
+        route["warnings"] = self._warnings(route, metrics.profile, conditions)
+        answer = {
             "profile": metrics.profile.name,
             "overrides": overrides or {},
             "snap": {"from": _snap_dict(start), "to": _snap_dict(end)},
             "routes": [route],
         }
+        if conditions is not None:
+            answer["conditions"] = conditions
+        return answer
+
+    # --- time of day --------------------------------------------------------------
+    def _conditions(self, depart_at: datetime | None, origin: tuple[float, float]) -> dict | None:
+        """Local departure time and daylight at the origin; None without a depart time."""
+        if depart_at is None:
+            return None
+        first, last = settings.DEPART_YEARS
+        if not first <= depart_at.year <= last:
+            raise RoutingError(
+                "invalid_request",
+                f"depart_at must be between the years {first} and {last}",
+                {"field": "depart_at"},
+            )
+        city = str(self.graph.manifest.get("city", "")).lower()
+        zone, zone_name = daylight.local_zone(settings.CITY_TIME_ZONES.get(city), origin[1])
+        when = daylight.localise(depart_at, zone)
+        altitude = daylight.sun_altitude_deg(when, *origin)
+        return {
+            "depart_at": when.isoformat(),
+            "time_zone": zone_name,
+            "sun_altitude_deg": round(altitude, 1),
+            "daylight": altitude > daylight.SUNSET_ALTITUDE_DEG,
+        }
+
+    def _lighting(self, name: str, overrides: dict | None, conditions: dict | None) -> dict | None:
+        """Overrides that drop the unlit-way reluctance in daylight, where the profile has one."""
+        if not (conditions and conditions["daylight"]) or name not in self._profiles:
+            return overrides
+        # with_overrides validates the user's overrides before anything is customised.
+        if self._profiles[name].with_overrides(overrides).params["unlit_factor"] == 1:
+            return overrides
+        return {**(overrides or {}), "unlit_factor": 1.0}
 
     def _explain_failure(self, metrics: _ProfileMetrics, start: Snap, end: Snap) -> None:
         """Raise no_accessible_route naming what blocks the least-bad candidate path."""
@@ -268,7 +314,7 @@ class Router:
             },
         )
 
-    def _warnings(self, route: dict, profile: Profile) -> list[dict]:
+    def _warnings(self, route: dict, profile: Profile, conditions: dict | None) -> list[dict]:
         """What the user should know before setting out, as ``{code, message, params}``.
 
         `code` and `params` let a client say it in the user's language; `message` is English.
@@ -309,6 +355,15 @@ class Router:
                 _warning(
                     "slope_estimated",
                     "slopes are estimated from a terrain model; short ramps may be steeper",
+                )
+            )
+        unlit_m = sum(s["length_m"] for s in route["segments"] if s["lit"] == "no")
+        if conditions is not None and not conditions["daylight"] and unlit_m:
+            warnings.append(
+                _warning(
+                    "unlit_after_dark",
+                    "it will be dark and {m} m of the route are known to be unlit",
+                    m=round(unlit_m),
                 )
             )
         return warnings

@@ -185,6 +185,34 @@ def test_route_get_equals_post(client: Any, wheelchair_answer: dict) -> None:
     assert response.get_json()["routes"] == wheelchair_answer["routes"]
 
 
+def test_depart_time_gives_the_conditions_at_the_start(client: Any, spec: dict) -> None:
+    body = _route_body(profile="low_vision", depart_at="2026-12-06T21:30")
+    night = client.post("/api/v1/route", json=body)
+    assert night.status_code == 200, night.get_data(as_text=True)
+    answer = night.get_json()
+    _check(spec, "RouteAnswer", answer)
+    assert answer["conditions"]["depart_at"] == "2026-12-06T21:30:00+05:00"
+    assert answer["conditions"]["daylight"] is False
+    # An offset is honoured: 06:00 UTC is 11:00 in Almaty.
+    body["depart_at"] = "2026-12-06T06:00:00+00:00"
+    day = client.post("/api/v1/route", json=body).get_json()
+    assert day["conditions"]["daylight"] is True
+    # A download link carries the same time.
+    query = {
+        "from": f"{ALMATY_FROM[0]},{ALMATY_FROM[1]}",
+        "to": f"{ALMATY_TO[0]},{ALMATY_TO[1]}",
+        "profile": "low_vision",
+        "depart_at": "2026-12-06T21:30",
+    }
+    got = client.get("/api/v1/route", query_string=query).get_json()
+    assert got["conditions"] == answer["conditions"]
+    # Times the sun formulas do not cover are refused, also at the edge of datetime's range.
+    for far in ("1900-01-01T12:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00+05:00"):
+        refused = client.post("/api/v1/route", json={**body, "depart_at": far})
+        assert refused.status_code == 400, far
+        assert refused.get_json()["error"]["details"]["field"] == "depart_at"
+
+
 def test_route_geojson_download(client: Any, wheelchair_answer: dict, spec: dict) -> None:
     response = client.post("/api/v1/route?format=geojson", json=_route_body())
     assert response.status_code == 200

@@ -118,11 +118,15 @@ def test_cli_route_prints_the_answer(almaty) -> None:
         "wheelchair_manual",
         "--override",
         "max_kerb_cm=4",
+        "--depart-at",
+        "2026-12-06T20:00",
     )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     assert answer["overrides"] == {"max_kerb_cm": 4}
     assert answer["routes"][0]["distance_m"] > 500
+    assert answer["conditions"]["depart_at"] == "2026-12-06T20:00:00+05:00"
+    assert answer["conditions"]["daylight"] is False
 
 
 def test_cli_no_accessible_route_exits_zero_and_names_the_barrier(almaty) -> None:
@@ -149,6 +153,18 @@ def test_cli_no_accessible_route_exits_zero_and_names_the_barrier(almaty) -> Non
 def test_cli_usage_errors_exit_two(almaty) -> None:
     graph = str(city_graph_dir("almaty"))
     assert _jol("route", "--graph", graph, "--from", "north", "--to", "43.2,76.9").returncode == 2
+    late = _jol(
+        "route",
+        "--graph",
+        graph,
+        "--from",
+        "43.25,76.94",
+        "--to",
+        "43.24,76.95",
+        "--depart-at",
+        "after lunch",
+    )
+    assert late.returncode == 2 and "ISO 8601" in late.stderr
     bad_profile = _jol(
         "route", "--graph", graph, "--from", "43.25,76.94", "--to", "43.24,76.95", "--profile", "x"
     )

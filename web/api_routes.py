@@ -101,7 +101,7 @@ def streets() -> Response:
 
 def _answer(query: params.RouteQuery, fmt: str) -> Response:
     answer = _router().route(
-        query.origin, query.destination, query.profile, query.overrides or None
+        query.origin, query.destination, query.profile, query.overrides or None, query.depart_at
     )
     if fmt == "geojson":
         response = jsonify(route_geojson(answer))

@@ -160,8 +160,8 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 "overrides": {"$ref": "#/components/schemas/Overrides"},
                 "depart_at": {
                     "type": "string",
-                    "description": "ISO 8601 date-time; accepted for transit, street routes "
-                    "do not depend on it",
+                    "description": "ISO 8601 date-time; without an offset, the city's local "
+                    "time. Decides daylight: in daylight unlit ways cost no more than lit ones",
                 },
             },
         },
@@ -209,6 +209,19 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "properties": {"from": snap_point, "to": snap_point},
                 },
                 "routes": {"type": "array", "items": {"$ref": "#/components/schemas/Route"}},
+                "conditions": {"$ref": "#/components/schemas/Conditions"},
+            },
+        },
+        "Conditions": {
+            "type": "object",
+            "description": "only with depart_at: the time and light at the start",
+            "required": ["depart_at", "time_zone", "sun_altitude_deg", "daylight"],
+            "additionalProperties": False,
+            "properties": {
+                "depart_at": {"type": "string", "description": "ISO 8601 with offset"},
+                "time_zone": {"type": "string", "description": "IANA name, or mean solar time"},
+                "sun_altitude_deg": {"type": "number", "minimum": -90, "maximum": 90},
+                "daylight": {"type": "boolean", "description": "sun above the horizon"},
             },
         },
         "Profile": {

@@ -27,7 +27,7 @@ class RouteQuery:
     destination: tuple[float, float]
     profile: str
     overrides: dict[str, Any] = field(default_factory=dict)
-    depart_at: str | None = None
+    depart_at: datetime | None = None  # naive: the city's local time
 
 
 def route_from_json(body: Any) -> RouteQuery:
@@ -182,17 +182,16 @@ def _required_arg(args: Any, name: str) -> str:
     return value
 
 
-def _depart_at(value: Any) -> str | None:
-    """ISO 8601 local or offset time; kept as given (street routes ignore it today)."""
+def _depart_at(value: Any) -> datetime | None:
+    """ISO 8601 date-time, with or without an offset (without: the city's local time)."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise invalid("depart_at", "must be an ISO 8601 date-time string")
     try:
-        datetime.fromisoformat(value)
+        return datetime.fromisoformat(value)
     except ValueError as exc:
         raise invalid("depart_at", "must be an ISO 8601 date-time, e.g. 2026-05-01T08:30") from exc
-    return value
 
 
 def _as_obj(point: tuple[float, float]) -> dict[str, float]:

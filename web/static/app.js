@@ -754,12 +754,16 @@
     });
 
     var dl = el("dl", { class: "summary" });
-    [
+    var rows = [
       ["summary_distance", distance(route.distance_m)],
       ["summary_duration", duration(route.duration_s)],
       ["summary_ascent", t("meters", { n: num(route.ascent_m || 0, 0) })],
       ["summary_descent", t("meters", { n: num(route.descent_m || 0, 0) })],
-    ].forEach(function (row) {
+    ];
+    if (answer.conditions) {
+      rows.push(["summary_light", t(answer.conditions.daylight ? "light_daylight" : "light_dark")]);
+    }
+    rows.forEach(function (row) {
       dl.appendChild(el("div", {}, [el("dt", { text: t(row[0]) }), el("dd", { text: row[1] })]));
     });
     body.appendChild(dl);
@@ -913,6 +917,7 @@
     if (q.overrides && Object.keys(q.overrides).length) {
       base += "&overrides=" + encodeURIComponent(JSON.stringify(q.overrides));
     }
+    if (q.depart_at) base += "&depart_at=" + encodeURIComponent(q.depart_at);
     wrap.appendChild(el("h3", { text: t("downloads") }));
     wrap.appendChild(
       el("ul", {}, [

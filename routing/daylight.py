@@ -1,0 +1,67 @@
+"""Is it light outside? The sun's altitude for a place and an instant.
+
+Lighting matters to some profiles (low vision, deaf people who lip-read, the
+elderly) only after dark, so a route that knows when it starts can drop the
+reluctance for unlit ways in daylight. The solar position follows the
+low-precision formulas of the Astronomical Almanac (about 0.01 degree between
+1950 and 2050), which is far finer than the question needs.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+# The sun's upper edge on the horizon, refraction included: sunset and sunrise.
+SUNSET_ALTITUDE_DEG = -0.833
+_J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
+
+
+def sun_altitude_deg(when: datetime, lat: float, lon: float) -> float:
+    """Altitude of the sun's centre above the horizon, degrees, at `when` (aware) and (lat, lon)."""
+    days = (when.astimezone(UTC) - _J2000) / timedelta(days=1)
+    mean_anomaly = math.radians((357.529 + 0.98560028 * days) % 360)
+    mean_longitude = (280.459 + 0.98564736 * days) % 360
+    ecliptic_longitude = math.radians(
+        mean_longitude + 1.915 * math.sin(mean_anomaly) + 0.020 * math.sin(2 * mean_anomaly)
+    )
+    obliquity = math.radians(23.439 - 0.00000036 * days)
+    right_ascension = math.atan2(
+        math.cos(obliquity) * math.sin(ecliptic_longitude), math.cos(ecliptic_longitude)
+    )
+    declination = math.asin(math.sin(obliquity) * math.sin(ecliptic_longitude))
+    sidereal_deg = (280.46061837 + 360.98564736629 * days + lon) % 360
+    hour_angle = math.radians(sidereal_deg) - right_ascension
+    phi = math.radians(lat)
+    return math.degrees(
+        math.asin(
+            math.sin(phi) * math.sin(declination)
+            + math.cos(phi) * math.cos(declination) * math.cos(hour_angle)
+        )
+    )
+
+
+def is_daylight(when: datetime, lat: float, lon: float) -> bool:
+    """True between sunrise and sunset at (lat, lon)."""
+    return sun_altitude_deg(when, lat, lon) > SUNSET_ALTITUDE_DEG
+
+
+def local_zone(name: str | None, lon: float) -> tuple[tzinfo, str]:
+    """The city's time zone and its name; local mean solar time where none is known.
+
+    Mean solar time (UTC + lon / 15 h) is within about an hour of civil time
+    almost everywhere, so an unnamed city still gets a sensible day and night.
+    """
+    if name:
+        try:
+            return ZoneInfo(name), name
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    offset = timedelta(minutes=round(lon * 4))  # the sun moves 1 degree in 4 minutes
+    return timezone(offset), "local mean solar time"
+
+
+def localise(when: datetime, zone: tzinfo) -> datetime:
+    """`when` as an aware time: a naive one is read as the city's local time."""
+    return when.replace(tzinfo=zone) if when.tzinfo is None else when
