@@ -6,6 +6,7 @@ axe-core (WCAG 2.1 A/AA) on every language and on result pages.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -367,3 +368,50 @@ def test_offline_map_draws_jols_own_streets(browser: Any, live_server: str) -> N
         ),
     )
     assert browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane canvas")
+
+
+def test_night_departure_by_keyboard_says_it_is_dark(
+    browser: Any, live_server: str, router: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    en = _i18n()["en"]
+    _open(browser, live_server + "/?lang=en", fresh=True)
+    browser.get_log("browser")  # start the console record from this page
+    _tab_to(browser, "from-input")
+    _press(browser, "43.2548, 76.9449")
+    _tab_to(browser, "to-input")
+    _press(browser, TO_TYPED)
+    low_vision = next(p for p in router.profiles() if p["name"] == "low_vision")
+    _choose_profile_by_keyboard(browser, low_vision, "en")
+    # A datetime-local field, typed segment by segment: 12/06/2026, 09:30 PM.
+    _tab_to(browser, "depart-input")
+    _press(browser, "12", "06", "2026", Keys.ARROW_RIGHT, "09", "30", "P")
+    depart = browser.find_element(By.ID, "depart-input").get_attribute("value")
+    assert depart == "2026-12-06T21:30"
+    _tab_to(browser, "submit-button")
+    _press(browser, Keys.ENTER)
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#steps > li"))
+
+    summary = {
+        row.find_element(By.TAG_NAME, "dt").text: row.find_element(By.TAG_NAME, "dd").text
+        for row in browser.find_elements(By.CSS_SELECTOR, "dl.summary > div")
+    }
+    assert summary[en["summary_light"]] == en["light_dark"]
+    expected = router.route(
+        (43.2548, 76.9449),
+        tuple(float(x) for x in TO_TYPED.split(",")),
+        "low_vision",
+        None,
+        datetime.fromisoformat(depart),
+    )
+    unknown_lit = expected["routes"][0]["unknown"]["lit_m"]
+    unknowns = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".unknowns li")]
+    prefix = en["unknown_lit"].split("{")[0]
+    assert any(text.startswith(prefix) for text in unknowns) == (unknown_lit > 0)
+    # The download links carry the time, so the file is the route that was shown.
+    anchors = browser.find_elements(By.CSS_SELECTOR, ".downloads a")
+    links = [a.get_attribute("href") for a in anchors]
+    assert links and all("depart_at=2026-12-06T21%3A30" in h for h in links), links
+    assert _page_errors(browser) == []

@@ -783,6 +783,9 @@
     if (unknown.surface_m) unknownItems.push(t("unknown_surface", { m: distance(unknown.surface_m) }));
     if (unknown.incline_m) unknownItems.push(t("unknown_incline", { m: distance(unknown.incline_m) }));
     if (unknown.width_m) unknownItems.push(t("unknown_width", { m: distance(unknown.width_m) }));
+    // Lighting only matters after dark; by day it would be noise.
+    var dark = answer.conditions && !answer.conditions.daylight;
+    if (dark && unknown.lit_m) unknownItems.push(t("unknown_lit", { m: distance(unknown.lit_m) }));
     if (unknownItems.length) {
       body.appendChild(el("h3", { text: t("unknown_heading") }));
       body.appendChild(el("ul", { class: "unknowns" }, unknownItems.map(function (x) {
