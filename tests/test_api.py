@@ -206,6 +206,11 @@ def test_depart_time_gives_the_conditions_at_the_start(client: Any, spec: dict) 
     }
     got = client.get("/api/v1/route", query_string=query).get_json()
     assert got["conditions"] == answer["conditions"]
+    geojson = client.get("/api/v1/route", query_string={**query, "format": "geojson"})
+    line = next(f for f in geojson.get_json()["features"] if f["properties"]["kind"] == "route")
+    assert line["properties"]["conditions"] == answer["conditions"]
+    gpx = ET.fromstring(client.get("/api/v1/route", query_string={**query, "format": "gpx"}).data)
+    assert gpx.find(f"{GPX}metadata/{GPX}time").text == "2026-12-06T16:30:00Z"
     # Times the sun formulas do not cover are refused, also at the edge of datetime's range.
     for far in ("1900-01-01T12:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00+05:00"):
         refused = client.post("/api/v1/route", json={**body, "depart_at": far})

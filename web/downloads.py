@@ -7,6 +7,7 @@ line. Coordinates are WGS84 degrees, lengths metres, durations seconds.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -30,6 +31,7 @@ def route_geojson(answer: dict[str, Any]) -> dict[str, Any]:
                     **summary,
                     "unknown": route.get("unknown", {}),
                     "warnings": route.get("warnings", []),
+                    **({"conditions": answer["conditions"]} if "conditions" in answer else {}),
                 },
             }
         )
@@ -73,6 +75,8 @@ def route_gpx(answer: dict[str, Any], *, creator: str = "Jol") -> bytes:
     gpx = ET.Element(f"{{{_GPX_NS}}}gpx", {"version": "1.1", "creator": creator})
     metadata = ET.SubElement(gpx, f"{{{_GPX_NS}}}metadata")
     _text(metadata, "name", f"Jol route ({answer.get('profile', 'unknown')})")
+    if "conditions" in answer:
+        _text(metadata, "time", _utc(answer["conditions"]["depart_at"]))
     for route in answer.get("routes", []):
         for seg in route.get("segments", []):
             for barrier in seg.get("barriers", []):
@@ -114,6 +118,11 @@ def _barrier_desc(barrier: dict[str, Any]) -> str:
 
 def _text(parent: ET.Element, tag: str, text: str) -> None:
     ET.SubElement(parent, f"{{{_GPX_NS}}}{tag}").text = text
+
+
+def _utc(iso: str) -> str:
+    """GPX times are UTC (the GPX 1.1 schema says so), e.g. 2026-12-06T16:30:00Z."""
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _deg(value: float) -> str:
