@@ -19,8 +19,10 @@ every script and spelling:
 
 Rank (best first): exact name (also ignoring street words like "ул.", "пр.",
 "даңғылы") > every query word is a prefix of a name word > the query is a
-substring of a name; then streets and stations before stops, facilities and
-entrances; then distance to `near`; then shorter names.
+substring of a name; within each, a name whose street word is of the query's
+kind ("проспект Абая": the avenue before "ул. Абая"); then streets and
+stations before stops, facilities and entrances; then distance to `near`;
+then shorter names.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ _KIND_RANK = {"street": 0, "station": 0, "stop": 1, "facility": 2, "entrance": 3
 _ACCESS_GROUPS = ("mobility", "musculoskeletal", "visual", "hearing")
 _NAME_COLUMNS = ("name", "name_ru", "name_kk", "name_en", "name_int")
 _EARTH_RADIUS_M = 6_371_008.8
-_NO_MATCH = 3
+_NO_MATCH = 6
 
 _LATIN = {
     "shch": "щ",
@@ -122,34 +124,28 @@ def normalize(text: str) -> str:
     return _DOUBLED.sub(r"\1", s).strip()
 
 
-# Street-type words, so "Абая" is an exact match for "Абая прс." and "пр. Абая".
-_STREET_WORDS = frozenset(
-    normalize(w)
-    for w in (
-        "ул",
-        "улица",
-        "пр",
-        "прс",
-        "просп",
-        "проспект",
-        "пер",
-        "переулок",
-        "бул",
-        "бульвар",
-        "мкр",
-        "микрорайон",
-        "им",
-        "имени",
-        "даңғылы",
-        "көшесі",
-        "шағын ауданы",
-        "street",
-        "str",
-        "avenue",
-        "ave",
-    )
-    for w in normalize(w).split()
-)
+# Street-type words by kind, so "Абая" is an exact match for "Абая прс." and
+# "пр. Абая", and "проспект Абая" ranks the avenue above "ул. Абая".
+_STREET_KINDS = {
+    "avenue": ("пр", "прс", "просп", "проспект", "даңғылы", "avenue", "ave"),
+    "street": ("ул", "улица", "көшесі", "street", "str"),
+    "lane": ("пер", "переулок"),
+    "boulevard": ("бул", "бульвар"),
+    "district": ("мкр", "микрорайон", "шағын ауданы"),
+    "": ("им", "имени"),  # "named after": a street word of no kind
+}
+_STREET_KIND_OF = {
+    word: kind
+    for kind, words in _STREET_KINDS.items()
+    for text in words
+    for word in normalize(text).split()
+}
+_STREET_WORDS = frozenset(_STREET_KIND_OF)
+
+
+def _street_kind(key: str) -> str:
+    """The first street-type kind named in a normalized key; "" if none."""
+    return next((_STREET_KIND_OF[w] for w in key.split() if _STREET_KIND_OF.get(w)), "")
 
 
 def _core(key: str) -> str:
@@ -188,6 +184,7 @@ class PlaceIndex:
         self._entry_place = np.array(entry_place, dtype=np.int64)
         self._entry_key = np.array(keys, dtype=str)
         self._entry_core = np.array([_core(k) for k in keys], dtype=str)
+        self._entry_street_kind = np.array([_street_kind(k) for k in keys], dtype=str)
         self._entry_padded = np.array([" " + k for k in keys], dtype=str)
         self._kind = np.array(columns["kind"], dtype=str)
 
@@ -255,21 +252,26 @@ class PlaceIndex:
         return normalize(q)
 
     def _entry_tiers(self, nq: str, qcore: str) -> np.ndarray:
-        """Per entry: 0 exact, 1 every query word prefixes a name word, 2 substring.
+        """Per entry: 0 exact, 2 every query word prefixes a name word, 4 substring,
+        plus 1 where the query names a street kind and the entry another; `_NO_MATCH` else.
 
         Street words are ignored on both sides for "exact" and "prefix" when the
-        query has other words, so "Абая даңғылы" meets "пр. Абая"; `_NO_MATCH` else.
+        query has other words, so "Абая даңғылы" meets "пр. Абая" and "ул. Абая",
+        the avenue first.
         """
         tier = np.full(len(self._entry_key), _NO_MATCH, dtype=np.int64)
-        tier[np.char.find(self._entry_key, nq) >= 0] = 2
+        tier[np.char.find(self._entry_key, nq) >= 0] = 4
         prefix = np.ones(len(tier), dtype=bool)
         for token in (qcore or nq).split():
             prefix &= np.char.find(self._entry_padded, " " + token) >= 0
-        tier[prefix] = 1
+        tier[prefix] = 2
         exact = self._entry_key == nq
         if qcore:
             exact |= self._entry_core == qcore
         tier[exact] = 0
+        kind = _street_kind(nq)
+        if kind:
+            tier[(tier < _NO_MATCH) & (self._entry_street_kind != kind)] += 1
         return tier
 
     def _result(self, i: int) -> dict:

@@ -233,6 +233,23 @@ def test_kazakh_street_word_is_folded_and_ignored(almaty: PlaceIndex) -> None:
 
 
 @pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("проспект Абая", "Абая прс."),
+        ("Абай даңғылы", "Абая прс."),
+        ("Abay avenue", "Абая прс."),
+        ("улица Абая", "ул. Абая"),
+        ("Абай көшесі", "ул. Абая"),
+    ],
+)
+def test_the_street_kind_typed_ranks_that_kind_first(
+    almaty: PlaceIndex, query: str, first: str
+) -> None:
+    # Almaty has both an avenue and a street of Abay; the word typed decides.
+    assert almaty.search(query, limit=3)[0]["name"] == first
+
+
+@pytest.mark.parametrize(
     "query", ["Халықаралық Әуежайы", "Халыкаралык ауежай", "халықаралық", "Almaty International"]
 )
 def test_kazakh_and_english_names(almaty: PlaceIndex, query: str) -> None:
