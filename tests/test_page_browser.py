@@ -174,10 +174,21 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     expected = router.route((place["lat"], place["lon"]), (to_lat, to_lon), "wheelchair_manual")
     route = expected["routes"][0]
     assert len(steps) == len(route["segments"])
-    # Each step names its kind of way in Russian, not as OSM spells it.
+    # Each step says where to turn (clock face) and names its kind of way in
+    # Russian, not as OSM spells it.
     said = 0
     for step, seg in zip(steps, route["segments"], strict=True):
         title = step.find_element(By.CLASS_NAME, "step-title").text
+        turn = seg["turn"]
+        if seg.get("heading"):
+            assert ru[f"compass_{seg['heading']['compass']}"] in title, title
+        elif turn and turn["kind"] == "straight":
+            assert ru["turn_straight"] in title, title
+        elif turn:
+            side = "" if turn["kind"] == "u_turn" else f"_{turn['side']}"
+            key = f"turn_{turn['kind']}{side}"
+            clock = ru["turn_clock"].replace("{h}", str(turn["clock"]))
+            assert f"{ru[key]} ({clock})" in title, title
         kind = ("footway", seg["footway"]) if seg["footway"] else ("highway", seg["highway"])
         if f"osm_{kind[0]}_{kind[1]}" in ru:
             assert f"({ru[f'osm_{kind[0]}_{kind[1]}']})" in title, title

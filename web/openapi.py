@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from jol import settings
 from routing.service import WARNING_CODES
+from routing.turns import COMPASS, TURN_KINDS
 from web.params import ROUTE_FORMATS
 
 bp = Blueprint("openapi", __name__)
@@ -72,7 +73,6 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
     }
     segment = {
         "type": "object",
-        "required": ["osm_way_id", "highway", "length_m", "duration_s", "coordinates_range"],
         "properties": {
             "osm_way_id": {"type": ["integer", "null"]},
             "name": {"type": ["string", "null"]},
@@ -100,7 +100,52 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 "maxItems": 2,
             },
             "barriers": {"type": "array", "items": {"$ref": "#/components/schemas/Barrier"}},
+            "turn": {
+                "description": "change of heading where this step starts; null on the first",
+                "oneOf": [
+                    {"type": "null"},
+                    {
+                        "type": "object",
+                        "required": ["angle_deg", "kind", "side", "clock"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "angle_deg": {
+                                "type": "integer",
+                                "minimum": -180,
+                                "maximum": 180,
+                                "description": "positive to the right",
+                            },
+                            "kind": {"enum": [name for _, name in TURN_KINDS]},
+                            "side": {"enum": ["left", "right", None]},
+                            "clock": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 12,
+                                "description": "clock face: 12 ahead, 3 right, 9 left",
+                            },
+                        },
+                    },
+                ],
+            },
+            "heading": {
+                "type": "object",
+                "description": "first step only: which way to set off",
+                "required": ["degrees", "compass"],
+                "additionalProperties": False,
+                "properties": {
+                    "degrees": {"type": "integer", "minimum": 0, "maximum": 360},
+                    "compass": {"enum": list(COMPASS)},
+                },
+            },
         },
+        "required": [
+            "osm_way_id",
+            "highway",
+            "length_m",
+            "duration_s",
+            "coordinates_range",
+            "turn",
+        ],
         "additionalProperties": True,
     }
     line = {

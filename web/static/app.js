@@ -845,8 +845,20 @@
     }
   }
 
+  // What to do where the step starts, said as a blind traveller is taught:
+  // a turn with its clock-face direction, or on the first step which way to head.
+  function turnText(seg) {
+    if (seg.heading) return t("turn_head", { compass: t("compass_" + seg.heading.compass) });
+    var turn = seg.turn;
+    if (!turn) return "";
+    if (turn.kind === "straight") return t("turn_straight");
+    var key = turn.kind === "u_turn" ? "turn_u_turn" : "turn_" + turn.kind + "_" + turn.side;
+    return t(key) + " (" + t("turn_clock", { h: turn.clock }) + ")";
+  }
+
   function segmentItem(seg, access, counts) {
     var name = seg.name || t("unnamed");
+    var turn = turnText(seg);
     // A sidewalk or crossing says more than the footway it is mapped as.
     var kind = seg.footway ? osmText("footway", seg.footway) : seg.highway ? osmText("highway", seg.highway) : "";
     var li = el("li", { class: "step step-" + access });
@@ -854,6 +866,7 @@
       el("p", { class: "step-title" }, [
         el("span", { class: "access-badge access-" + access, text: t("access_" + access) }),
         " ",
+        turn ? el("span", { class: "turn", text: turn + ": " }) : "",
         el("strong", { text: name }),
         kind ? " (" + kind + ")" : "",
         " — " + t("seg_length", { length: distance(seg.length_m), duration: duration(seg.duration_s) }),
