@@ -384,7 +384,30 @@ class RouteBuilder:
                 np.isnan(a["edge_width_m"][edges]) & ~a["edge_is_road"][edges]
             ),
             "lit_m": unknown_length(a["edge_lit"][edges] == UNKNOWN),
+            "junctions": self._unmapped_junctions(edges),
         }
+
+    def _unmapped_junctions(self, edges: np.ndarray) -> int:
+        """Street intersections passed where no crossing or kerb is mapped.
+
+        An intersection is a node where three or more street ends meet
+        (driveways and tracks aside). There the person may cross a street, with
+        kerbs unless someone mapped them flush; in most of Almaty nobody has.
+        Which side of the street they walk is not known, so these count
+        intersections passed, not streets crossed.
+        """
+        if len(edges) < 2:
+            return 0
+        a = self.a
+        into, out = edges[:-1], edges[1:]
+        nodes = self.graph.edge_v[into]
+        mapped = (
+            a["node_is_crossing"][nodes]
+            | a["node_has_kerb"][nodes]
+            | a["edge_is_crossing"][into]
+            | a["edge_is_crossing"][out]
+        )
+        return int(np.count_nonzero((self.graph.node_street_degree[nodes] >= 3) & ~mapped))
 
 
 def _count_kinds(barriers: list[dict]) -> dict[str, int]:

@@ -46,6 +46,7 @@ class StreetGraph:
             | arrays["node_is_elevator"]
             | arrays["node_is_entrance"]
         )
+        self.node_street_degree = _street_degree(self)
         self.edge_has_barrier = (
             arrays["edge_is_steps"]
             | (arrays["edge_is_crossing"] & (self.crossing_way_share > 0))
@@ -133,3 +134,16 @@ def crossing_way_share(graph: StreetGraph) -> np.ndarray:
     np.logical_or.at(way_has_node, inverse, touches)
     share[crossing] = np.where(way_has_node[inverse], 0.0, share[crossing])
     return share
+
+
+# Carriageways that make a street intersection; driveways and tracks do not.
+_MINOR_ROADS = ("service", "track")
+
+
+def _street_degree(graph: StreetGraph) -> np.ndarray:
+    """Streets meeting at each node, each counted once (edges are stored per direction)."""
+    a = graph.arrays
+    minor = [graph.vocab["highway"].index(w) for w in _MINOR_ROADS if w in graph.vocab["highway"]]
+    streets = a["edge_is_road"] & ~a["edge_reversed"] & ~np.isin(a["edge_highway"], minor)
+    ends = np.concatenate([a["edge_u"][streets], a["edge_v"][streets]])
+    return np.bincount(ends, minlength=graph.node_count)

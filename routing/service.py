@@ -49,12 +49,18 @@ WARNING_CODES = (
     "slope_mostly_unknown",
     "slope_estimated",
     "unlit_after_dark",
+    "unmapped_junctions",
 )
 
 
 def _warning(code: str, template: str, **params: float | int) -> dict:
     assert code in WARNING_CODES, code
     return {"code": code, "message": template.format(**params), "params": params}
+
+
+def _cares_about_crossings(profile: Profile) -> bool:
+    """Whether kerbs (a limit below the blind profile's 40 cm) or tactile paving matter."""
+    return profile.params["max_kerb_cm"] < 40 or profile.params["crossing_no_tactile_s"] > 0
 
 
 def _check_point(point: object, name: str) -> tuple[float, float]:
@@ -357,6 +363,14 @@ class Router:
                 _warning(
                     "slope_estimated",
                     "slopes are estimated from a terrain model; short ramps may be steeper",
+                )
+            )
+        if unknown["junctions"] and _cares_about_crossings(profile):
+            warnings.append(
+                _warning(
+                    "unmapped_junctions",
+                    "{n} street intersection(s) on the way with no kerbs or crossings mapped",
+                    n=unknown["junctions"],
                 )
             )
         unlit_m = sum(s["length_m"] for s in route["segments"] if s["lit"] == "no")

@@ -177,6 +177,13 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "surface_m": {"type": "number", "minimum": 0},
                     "incline_m": {"type": "number", "minimum": 0},
                     "width_m": {"type": "number", "minimum": 0},
+                    "lit_m": {"type": "number", "minimum": 0},
+                    "junctions": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "street intersections passed with no crossing or kerb "
+                        "mapped",
+                    },
                 },
             },
             "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},

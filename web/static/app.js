@@ -780,6 +780,7 @@
     var unknownItems = [];
     if (unknown.kerbs) unknownItems.push(t("unknown_kerbs", { n: unknown.kerbs }));
     if (unknown.crossings) unknownItems.push(t("unknown_crossings", { n: unknown.crossings }));
+    if (unknown.junctions) unknownItems.push(t("unknown_junctions", { n: unknown.junctions }));
     if (unknown.surface_m) unknownItems.push(t("unknown_surface", { m: distance(unknown.surface_m) }));
     if (unknown.incline_m) unknownItems.push(t("unknown_incline", { m: distance(unknown.incline_m) }));
     if (unknown.width_m) unknownItems.push(t("unknown_width", { m: distance(unknown.width_m) }));
