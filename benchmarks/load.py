@@ -10,7 +10,8 @@ process with a bounded number of client threads until `--seconds` pass or
 
 * POST /api/v1/route (70 %): several profiles, between two points of the
   largest walkable component of the compiled graph (the built-up area), each
-  nudged up to ~30 m, 300 m - 4 km apart as the crow flies;
+  nudged up to ~30 m, 300 m - 4 km apart as the crow flies; half of them with
+  a departure time, by day or after dark;
 * GET /api/v1/places?q=... (20 %): a fixed list of ru/kk/en names;
 * GET /api/v1/profiles (10 %).
 
@@ -57,12 +58,14 @@ JITTER_DEG = 0.0003  # ~30 m: points near, not exactly on, graph nodes
 MIN_PAIR_M, MAX_PAIR_M = 300.0, 4000.0
 ROUTE_PROFILES = (
     "default",
+    "low_vision",
     "wheelchair_manual",
     "wheelchair_electric",
     "pram",
     "blind",
     "elderly",
 )
+DEPART_SHARE = 0.5  # route requests that carry a departure time
 PLACE_QUERIES = ("Абая", "аптека", "школа", "парк", "Достык", "Dostyk", "Tole bi", "больница")
 # Cumulative shares of the mix: route, then places, then profiles.
 MIX = (("route", 0.7), ("places", 0.9), ("profiles", 1.0))
@@ -108,11 +111,15 @@ def _route_body(rng: np.random.Generator, nodes: np.ndarray) -> dict[str, Any]:
             break
     a, b = origin + rng.uniform(-JITTER_DEG, JITTER_DEG, 2), destination
     b = b + rng.uniform(-JITTER_DEG, JITTER_DEG, 2)
-    return {
+    body = {
         "from": {"lat": round(float(a[0]), 6), "lon": round(float(a[1]), 6)},
         "to": {"lat": round(float(b[0]), 6), "lon": round(float(b[1]), 6)},
         "profile": ROUTE_PROFILES[int(rng.integers(len(ROUTE_PROFILES)))],
     }
+    if rng.random() < DEPART_SHARE:  # some by day, some after dark: both lighting paths
+        month, hour, minute = rng.integers(1, 13), rng.integers(0, 24), rng.integers(0, 60)
+        body["depart_at"] = f"2026-{month:02d}-15T{hour:02d}:{minute:02d}"
+    return body
 
 
 def request_for(index: int, seed: int, nodes: np.ndarray) -> tuple[str, str, str, Any]:
