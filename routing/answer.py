@@ -17,6 +17,7 @@ from graph_build.tags import NO, UNKNOWN, YES
 from routing.costs import BLOCK_REASONS, Costs
 from routing.geometry import cut_polyline
 from routing.graph import StreetGraph
+from routing.turns import add_turns
 
 Leg = tuple[int, float, float]
 
@@ -350,12 +351,14 @@ class RouteBuilder:
         for segment, (start, stop) in zip(segments, itertools.pairwise(bounds), strict=True):
             segment["coordinates_range"] = [last[start - 1] if start else 0, last[stop - 1]]
             segment["barriers"] = [b for leg_barriers in barriers[start:stop] for b in leg_barriers]
+        coords = np.round(coords, 7)
+        add_turns(segments, coords)
         route = {
             "distance_m": round(sum(s["length_m"] for s in segments), 1),
             "duration_s": round(sum(s["duration_s"] for s in segments), 1),
             "ascent_m": round(float((share * self.graph.ascent_known[edges]).sum()), 1),
             "descent_m": round(float((share * self.graph.descent_known[edges]).sum()), 1),
-            "geometry": {"type": "LineString", "coordinates": np.round(coords, 7).tolist()},
+            "geometry": {"type": "LineString", "coordinates": coords.tolist()},
             "segments": segments,
         }
         all_barriers = [b for s in segments for b in s["barriers"]]

@@ -25,7 +25,6 @@ from routing.errors import RoutingError
 from routing.graph import StreetGraph
 from routing.profiles import Profile, load_profiles, override_schema
 from routing.snap import Snap, Snapper
-from routing.turns import add_turns
 
 # Added to each impassable edge when looking for the least-bad path to explain a failure.
 _RELAXED_BLOCK_S = 500_000.0
@@ -242,7 +241,6 @@ class Router:
             self._explain_failure(metrics, start, end)
         builder = RouteBuilder(self.graph, metrics.costs)
         route = builder.route(legs)
-        add_turns(route)
         route["warnings"] = self._warnings(route, metrics.profile, conditions)
         answer = {
             "profile": metrics.profile.name,
