@@ -11,7 +11,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -234,13 +234,16 @@ class Router:
         destination = _check_point(destination, "to")
         conditions = self._conditions(depart_at, origin)
         metrics = self._metrics_for(profile, self._lighting(profile, overrides, conditions))
-        start = self._snap(origin, metrics, "from")
-        end = self._snap(destination, metrics, "to")
-        legs = self._path(metrics.metric, metrics.costs, start, end)
-        if legs is None:
-            self._explain_failure(metrics, start, end)
-        builder = RouteBuilder(self.graph, metrics.costs)
-        route = builder.route(legs)
+        start, end, route = self._plan(metrics, origin, destination)
+        if conditions is not None:
+            self._arrival(conditions, route["duration_s"], destination)
+            if conditions["daylight"] and not conditions["daylight_at_arrival"]:
+                # It gets dark on the way: plan as for the dark.
+                night = self._metrics_for(profile, overrides)
+                if night is not metrics:
+                    metrics = night
+                    start, end, route = self._plan(metrics, origin, destination)
+                    self._arrival(conditions, route["duration_s"], destination)
         route["warnings"] = self._warnings(route, metrics.profile, conditions)
         answer = {
             "profile": metrics.profile.name,
@@ -251,6 +254,20 @@ class Router:
         if conditions is not None:
             answer["conditions"] = conditions
         return answer
+
+    def _plan(
+        self,
+        metrics: _ProfileMetrics,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+    ) -> tuple[Snap, Snap, dict]:
+        """Snap both points, find the path (or raise no_accessible_route) and build the route."""
+        start = self._snap(origin, metrics, "from")
+        end = self._snap(destination, metrics, "to")
+        legs = self._path(metrics.metric, metrics.costs, start, end)
+        if legs is None:
+            self._explain_failure(metrics, start, end)
+        return start, end, RouteBuilder(self.graph, metrics.costs).route(legs)
 
     # --- time of day --------------------------------------------------------------
     def _conditions(self, depart_at: datetime | None, origin: tuple[float, float]) -> dict | None:
@@ -275,8 +292,20 @@ class Router:
             "daylight": altitude > daylight.SUNSET_ALTITUDE_DEG,
         }
 
+    @staticmethod
+    def _arrival(conditions: dict, duration_s: float, destination: tuple[float, float]) -> None:
+        """Add the arrival time and whether it is still light at the destination."""
+        arrive = datetime.fromisoformat(conditions["depart_at"]) + timedelta(seconds=duration_s)
+        altitude = daylight.sun_altitude_deg(arrive, *destination)
+        conditions["arrive_at"] = arrive.isoformat(timespec="seconds")
+        conditions["daylight_at_arrival"] = altitude > daylight.SUNSET_ALTITUDE_DEG
+
     def _lighting(self, name: str, overrides: dict | None, conditions: dict | None) -> dict | None:
-        """Overrides that drop the unlit-way reluctance in daylight, where the profile has one."""
+        """Overrides that drop the unlit-way reluctance in daylight, where the profile has one.
+
+        Daylight at the start is what is known before a route exists; `route`
+        re-plans for the dark when the route turns out to end after sunset.
+        """
         if not (conditions and conditions["daylight"]) or name not in self._profiles:
             return overrides
         # with_overrides validates the user's overrides before anything is customised.
@@ -372,11 +401,15 @@ class Router:
                 )
             )
         unlit_m = sum(s["length_m"] for s in route["segments"] if s["lit"] == "no")
-        if conditions is not None and not conditions["daylight"] and unlit_m:
+        dark = conditions is not None and not (
+            conditions["daylight"] and conditions["daylight_at_arrival"]
+        )
+        if dark and unlit_m:
             warnings.append(
                 _warning(
                     "unlit_after_dark",
-                    "it will be dark and {m} m of the route are known to be unlit",
+                    "it will be dark on at least part of the way and {m} m of the route "
+                    "are known to be unlit",
                     m=round(unlit_m),
                 )
             )

@@ -121,3 +121,27 @@ def test_profiles_indifferent_to_light_route_the_same_day_and_night(oslo: Router
         day = oslo.route(origin, target, "wheelchair_manual", None, OSLO_NOON_JUNE)
         night = oslo.route(origin, target, "wheelchair_manual", None, OSLO_NIGHT_DECEMBER)
         assert day["routes"][0]["geometry"] == night["routes"][0]["geometry"]
+
+
+def test_a_walk_into_the_dusk_is_planned_for_the_dark(oslo: Router) -> None:
+    """Setting off a minute before sunset: the route is the night route, not the day one."""
+    night_time = datetime(2026, 12, 21, 23, 0, tzinfo=UTC)
+    into_dusk = differs = 0
+    for origin, target in _pairs_across_unlit_ways(oslo, 40):
+        just_before = _sunset(datetime(2026, 12, 21, tzinfo=UTC), *origin) - timedelta(minutes=1)
+        answer = oslo.route(origin, target, "low_vision", None, just_before)
+        conditions = answer["conditions"]
+        assert conditions["daylight"] is True
+        arrive = datetime.fromisoformat(conditions["arrive_at"])
+        depart = datetime.fromisoformat(conditions["depart_at"])
+        duration = answer["routes"][0]["duration_s"]
+        assert (arrive - depart).total_seconds() == pytest.approx(duration, abs=1.0)
+        if conditions["daylight_at_arrival"]:
+            continue  # arrived before sunset: a daylight route is right
+        night = oslo.route(origin, target, "low_vision", None, night_time)
+        day = oslo.route(origin, target, "low_vision", None, OSLO_NOON_JUNE)
+        assert answer["routes"][0]["geometry"] == night["routes"][0]["geometry"]
+        into_dusk += 1
+        differs += day["routes"][0]["geometry"] != night["routes"][0]["geometry"]
+    # Enough walks end after sunset, and some of them would have gone another way by day.
+    assert into_dusk >= 10 and differs >= 1, (into_dusk, differs)

@@ -267,13 +267,26 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
         "Conditions": {
             "type": "object",
             "description": "only with depart_at: the time and light at the start",
-            "required": ["depart_at", "time_zone", "sun_altitude_deg", "daylight"],
+            "required": [
+                "depart_at",
+                "time_zone",
+                "sun_altitude_deg",
+                "daylight",
+                "arrive_at",
+                "daylight_at_arrival",
+            ],
             "additionalProperties": False,
             "properties": {
                 "depart_at": {"type": "string", "description": "ISO 8601 with offset"},
                 "time_zone": {"type": "string", "description": "IANA name, or mean solar time"},
                 "sun_altitude_deg": {"type": "number", "minimum": -90, "maximum": 90},
-                "daylight": {"type": "boolean", "description": "sun above the horizon"},
+                "daylight": {"type": "boolean", "description": "sun up at the start"},
+                "arrive_at": {"type": "string", "description": "depart_at plus the route's time"},
+                "daylight_at_arrival": {
+                    "type": "boolean",
+                    "description": "false: it gets dark on the way, and the route was planned "
+                    "for the dark",
+                },
             },
         },
         "Profile": {

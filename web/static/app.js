@@ -762,6 +762,7 @@
     ];
     if (answer.conditions) {
       rows.push(["summary_light", t(answer.conditions.daylight ? "light_daylight" : "light_dark")]);
+      rows.push(["summary_light_arrival", t(answer.conditions.daylight_at_arrival ? "light_daylight" : "light_dark")]);
     }
     rows.forEach(function (row) {
       dl.appendChild(el("div", {}, [el("dt", { text: t(row[0]) }), el("dd", { text: row[1] })]));
@@ -785,7 +786,7 @@
     if (unknown.incline_m) unknownItems.push(t("unknown_incline", { m: distance(unknown.incline_m) }));
     if (unknown.width_m) unknownItems.push(t("unknown_width", { m: distance(unknown.width_m) }));
     // Lighting only matters after dark; by day it would be noise.
-    var dark = answer.conditions && !answer.conditions.daylight;
+    var dark = answer.conditions && !(answer.conditions.daylight && answer.conditions.daylight_at_arrival);
     if (dark && unknown.lit_m) unknownItems.push(t("unknown_lit", { m: distance(unknown.lit_m) }));
     if (unknownItems.length) {
       body.appendChild(el("h3", { text: t("unknown_heading") }));
