@@ -34,9 +34,9 @@ DEFAULT_OSM = "almaty-osm-2012/almaty-2012-clean.osm.bz2"
 DEFAULT_DEM = ("almaty-dem/N43E076.hgt", "almaty-dem/N43E077.hgt")
 DEFAULT_GTFS = ("almaty-transit/almaty_gtfs.zip",)
 DEFAULT_GRAPH_NAME = "almaty"
+DEPART_YEARS = (1950, 2100)  # where the solar formulas hold; other years are refused
 # IANA time zone per compiled city (manifest "city", lower case), so a naive
 # depart time is read as the city's clock; other cities use mean solar time.
-DEPART_YEARS = (1950, 2100)  # where the solar formulas hold; other years are refused
 CITY_TIME_ZONES = {
     "almaty": "Asia/Almaty",
     "oslo": "Europe/Oslo",

@@ -23,7 +23,7 @@ from routing.costs import Costs, compute_costs
 from routing.engine import PathResult, make_engine
 from routing.errors import RoutingError
 from routing.graph import StreetGraph
-from routing.profiles import Profile, load_profiles, override_schema
+from routing.profiles import PARAMETERS, Profile, load_profiles, override_schema
 from routing.snap import Snap, Snapper
 
 # Added to each impassable edge when looking for the least-bad path to explain a failure.
@@ -58,8 +58,12 @@ def _warning(code: str, template: str, **params: float | int) -> dict:
 
 
 def _cares_about_crossings(profile: Profile) -> bool:
-    """Whether kerbs (a limit below the blind profile's 40 cm) or tactile paving matter."""
-    return profile.params["max_kerb_cm"] < 40 or profile.params["crossing_no_tactile_s"] > 0
+    """Whether kerbs (any limit below the schema's highest) or tactile paving matter."""
+    highest_kerb_cm = PARAMETERS["max_kerb_cm"][2]
+    return (
+        profile.params["max_kerb_cm"] < highest_kerb_cm
+        or profile.params["crossing_no_tactile_s"] > 0
+    )
 
 
 def _check_point(point: object, name: str) -> tuple[float, float]:
@@ -227,23 +231,19 @@ class Router:
         """Best route for `profile` between two (lat, lon) points (see docs/architecture.md).
 
         With `depart_at` (aware, or naive in the city's local time) the answer
-        says whether it is daylight at the start, and in daylight unlit ways
-        cost no more than lit ones.
+        says whether it is light at the start and on arrival; a walk wholly in
+        daylight treats unlit ways like lit ones.
         """
         origin = _check_point(origin, "from")
         destination = _check_point(destination, "to")
         conditions = self._conditions(depart_at, origin)
-        metrics = self._metrics_for(profile, self._lighting(profile, overrides, conditions))
-        start, end, route = self._plan(metrics, origin, destination)
-        if conditions is not None:
-            self._arrival(conditions, route["duration_s"], destination)
-            if conditions["daylight"] and not conditions["daylight_at_arrival"]:
-                # It gets dark on the way: plan as for the dark.
-                night = self._metrics_for(profile, overrides)
-                if night is not metrics:
-                    metrics = night
-                    start, end, route = self._plan(metrics, origin, destination)
-                    self._arrival(conditions, route["duration_s"], destination)
+        if conditions is None:
+            metrics = self._metrics_for(profile, overrides)
+            start, end, route = self._plan(metrics, origin, destination)
+        else:
+            metrics, (start, end, route) = self._plan_for_the_light(
+                profile, overrides, conditions, origin, destination
+            )
         route["warnings"] = self._warnings(route, metrics.profile, conditions)
         answer = {
             "profile": metrics.profile.name,
@@ -291,6 +291,26 @@ class Router:
             "sun_altitude_deg": round(altitude, 1),
             "daylight": altitude > daylight.SUNSET_ALTITUDE_DEG,
         }
+
+    def _plan_for_the_light(
+        self,
+        profile: str,
+        overrides: dict | None,
+        conditions: dict,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+    ) -> tuple[_ProfileMetrics, tuple[Snap, Snap, dict]]:
+        """Plan by daylight if the start is light, again for the dark if that walk ends after
+        sunset; `conditions` gains the arrival."""
+        metrics = self._metrics_for(profile, self._lighting(profile, overrides, conditions))
+        planned = self._plan(metrics, origin, destination)
+        self._arrival(conditions, planned[2]["duration_s"], destination)
+        if conditions["daylight"] and not conditions["daylight_at_arrival"]:
+            night = self._metrics_for(profile, overrides)
+            if night is not metrics:
+                metrics, planned = night, self._plan(night, origin, destination)
+                self._arrival(conditions, planned[2]["duration_s"], destination)
+        return metrics, planned
 
     @staticmethod
     def _arrival(conditions: dict, duration_s: float, destination: tuple[float, float]) -> None:

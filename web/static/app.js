@@ -920,8 +920,8 @@
   // OSM words (highway=primary, surface=paving_stones) said in the page's
   // language; a value we have no word for is shown as OSM spells it.
   function osmText(key, v) {
-    if (v === undefined || v === null || v === "unknown") return t("value_unknown");
-    return has("osm_" + key + "_" + v) ? t("osm_" + key + "_" + v) : String(v);
+    var word = "osm_" + key + "_" + v;
+    return has(word) ? t(word) : valueText(v);
   }
 
   function downloadLinks() {
