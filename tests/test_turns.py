@@ -106,7 +106,9 @@ def test_turn_sides_agree_with_the_geometry(city: str, request: pytest.FixtureRe
                 continue  # a short kink: routing.turns looks farther, the oracle cannot
             cross = inward[0] * outward[1] - inward[1] * outward[0]
             assert turn["side"] == ("left" if cross > 0 else "right"), (segment, turn)
-            assert turn["clock"] == clock_hour(turn["angle_deg"])
+            # The clock hand points within half an hour (15 degrees) of the turn.
+            off = (turn["clock"] % 12 * 30 - turn["angle_deg"] + 180) % 360 - 180
+            assert abs(off) <= 15, turn
             checked += 1
     assert checked >= 30, checked
 
