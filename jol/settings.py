@@ -67,6 +67,9 @@ DEM_SAMPLE_SPACING_M = 15.0
 # HTTP limits
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_OVERRIDES = 32
+# Deepest JSON nesting accepted in a body or the `overrides` parameter: a route
+# request needs 2; Python's parser would recurse (and crash) near 1,000.
+MAX_JSON_DEPTH = 16
 
 # Web service (web/). Each can be overridden in create_app(config=...) too.
 # Tile URL template for the page's map; `JOL_TILE_URL`. Offline, tiles fail to

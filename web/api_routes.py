@@ -6,7 +6,6 @@ or StreetLines held by the app (see web.app).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -44,10 +43,7 @@ def route_post() -> Response:
         raise invalid("Content-Type", "must be application/json")
     # Parsed here rather than by Flask so the error names the problem; reading
     # the data enforces MAX_CONTENT_LENGTH (413) before any parsing.
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except ValueError as exc:
-        raise invalid("body", "malformed JSON") from exc
+    body = params.parse_json(request.get_data(cache=False), "body")
     return _answer(params.route_from_json(body), fmt)
 
 
@@ -79,8 +75,14 @@ def places() -> Response:
     try:
         found = index.search(q, limit=limit, kinds=kinds, near=near)
     except ValueError as exc:
-        raise invalid("q", str(exc)) from exc
+        raise invalid(_places_field(str(exc)), str(exc)) from exc
     return jsonify({"places": found})
+
+
+def _places_field(message: str) -> str:
+    """The parameter a PlaceIndex error starts with ("kinds must be ..."); `q` otherwise."""
+    word = message.split(" ", 1)[0]
+    return word if word in ("q", "limit", "near", "kinds") else "q"
 
 
 @bp.get("/streets")

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
+from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
@@ -38,9 +39,7 @@ def create_app(
     app.config.update(_default_config())
     if config:
         app.config.update(config)
-    # Flask sorts keys by default; keep the router's order (it is meaningful
-    # to people reading profiles and answers).
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = StrictJSONProvider(app)
 
     if router is None:
         router = _load_router(graph_dir)
@@ -55,6 +54,21 @@ def create_app(
     _configure_cors(app)
     _add_security_headers(app)
     return app
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but never the non-standard NaN/Infinity browsers refuse to parse.
+
+    A non-finite number reaching an answer is a bug: it fails loudly (500,
+    logged) instead of sending JSON no strict parser accepts.
+    """
+
+    # Keep the router's key order: it is meaningful to people reading answers.
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
 
 
 def _default_config() -> dict[str, Any]:

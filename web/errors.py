@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from routing.errors import RoutingError
@@ -85,6 +85,19 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and "allowed" in details:
             response.headers["Allow"] = ", ".join(details["allowed"])
         return response, status
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(RecursionError)
+    def _input_too_big(exc: Exception) -> tuple[Response, int]:
+        # Last resort: params.parse_json and the number checks refuse these inputs
+        # first; an API request that still overflows a float or the parser's stack
+        # carried a number or nesting no valid request has.
+        if not request.path.startswith("/api/"):
+            return _unexpected(exc)
+        _log.warning("refused an API request: %s: %s", type(exc).__name__, exc)
+        return error_response(
+            "invalid_request", "A number or nesting in the request is too large.", 400
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

@@ -1,0 +1,301 @@
+"""Hostile and careless input on the real Almaty (and Oslo) graphs: always a JSON 400, never a
+500, and no answer of Jol's ever holds NaN or Infinity (issue 11, defects 2, 3, 7 and 9).
+
+Everything runs through the Flask test client on the real compiled graphs; the
+requests are inputs only, every expectation comes from the answers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import jsonschema
+import numpy as np
+import pytest
+from web_fixtures import ALMATY_FROM, ALMATY_TO
+
+from jol import settings
+from routing.errors import RoutingError
+
+pytest_plugins = ["web_fixtures"]
+
+HUGE_INT = "1" + "0" * 400  # fits no float: math.isfinite raised OverflowError
+DEEP = "[" * 1000 + "]" * 1000  # Python's json recursed until RecursionError
+
+
+@pytest.fixture(scope="module")
+def spec(web_app: Any) -> dict:
+    return web_app.test_client().get("/openapi.json").get_json()
+
+
+def _strict(text: str) -> Any:
+    """json.loads that refuses NaN, Infinity and -Infinity, as browsers do."""
+
+    def _refuse(constant: str) -> None:
+        raise ValueError(f"non-standard JSON constant {constant}")
+
+    return json.loads(text, parse_constant=_refuse)
+
+
+def _error(response: Any, status: int, spec: dict, field: str | None = None) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    body = _strict(response.get_data(as_text=True))
+    schema = {"$ref": "#/components/schemas/Error", "components": spec["components"]}
+    jsonschema.Draft202012Validator(schema).validate(body)
+    if field is not None:
+        assert body["error"]["details"]["field"] == field, body
+    return body["error"]
+
+
+def _body(**changes: Any) -> dict:
+    body = {
+        "from": {"lat": ALMATY_FROM[0], "lon": ALMATY_FROM[1]},
+        "to": {"lat": ALMATY_TO[0], "lon": ALMATY_TO[1]},
+        "profile": "wheelchair_manual",
+    }
+    return body | changes
+
+
+def _post(client: Any, text: str) -> Any:
+    return client.post("/api/v1/route", data=text, content_type="application/json")
+
+
+def _get_route(client: Any, **extra: str) -> Any:
+    query = {
+        "from": f"{ALMATY_FROM[0]},{ALMATY_FROM[1]}",
+        "to": f"{ALMATY_TO[0]},{ALMATY_TO[1]}",
+        "profile": "wheelchair_manual",
+    }
+    return client.get("/api/v1/route", query_string=query | extra)
+
+
+# ---------- defect 2: inputs that gave 500 ----------
+
+
+@pytest.mark.parametrize("point", ["from", "to"])
+@pytest.mark.parametrize("axis", ["lat", "lon"])
+def test_a_coordinate_too_large_for_a_float_is_400(
+    client: Any, spec: dict, point: str, axis: str
+) -> None:
+    text = json.dumps(_body()).replace(json.dumps(_body()[point]), f'{{"{axis}": {HUGE_INT}}}')
+    if axis == "lat":  # keep the other axis present so only the huge number is wrong
+        text = text.replace(f'{{"lat": {HUGE_INT}}}', f'{{"lat": {HUGE_INT}, "lon": 76.9}}')
+    else:
+        text = text.replace(f'{{"lon": {HUGE_INT}}}', f'{{"lat": 43.2, "lon": {HUGE_INT}}}')
+    _error(_post(client, text), 400, spec, f"{point}.{axis}")
+
+
+def test_json_nested_1000_deep_in_a_body_is_400(client: Any, spec: dict) -> None:
+    error = _error(_post(client, DEEP), 400, spec, "body")
+    assert error["details"]["max_depth"] == settings.MAX_JSON_DEPTH
+    nested_overrides = json.dumps(_body()).replace("}", f', "overrides": {{"x": {DEEP}}}}}', 1)
+    _error(_post(client, nested_overrides), 400, spec, "body")
+
+
+def test_json_nested_1000_deep_in_the_overrides_parameter_is_400(client: Any, spec: dict) -> None:
+    _error(_get_route(client, overrides=DEEP), 400, spec, "overrides")
+    _error(_get_route(client, overrides='{"a": ' * 1000 + "1" + "}" * 1000), 400, spec, "overrides")
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(client: Any, spec: dict) -> None:
+    """The depth guard skips string contents, so a profile name full of brackets is
+    judged by the router (unknown profile), not refused as deep JSON."""
+    response = client.post("/api/v1/route", json=_body(profile="[" * 100 + '\\"{' * 50))
+    assert _error(response, 400, spec)["code"] == "unknown_profile"
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"q": "абая", "near": f"{HUGE_INT},76.9"}, "near.lat"),
+        ({"q": "абая", "limit": HUGE_INT}, "limit"),
+        ({"q": "абая", "near": "nan,76.9"}, "near.lat"),
+        ({"q": "абая", "near": "43.2,inf"}, "near.lon"),
+    ],
+)
+def test_places_refuse_huge_and_non_finite_numbers(
+    client: Any, spec: dict, query: dict, field: str
+) -> None:
+    _error(client.get("/api/v1/places", query_string=query), 400, spec, field)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"bbox": f"76.9,43.2,{HUGE_INT},43.3"},
+        {"bbox": "76.9,43.2,76.95,43.25", "limit": HUGE_INT},
+        {"bbox": "nan,43.2,76.95,43.25"},
+        {"bbox": "76.9,-inf,76.95,43.25"},
+    ],
+)
+def test_streets_refuse_huge_and_non_finite_numbers(client: Any, spec: dict, query: dict) -> None:
+    _error(client.get("/api/v1/streets", query_string=query), 400, spec)
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpx"])
+def test_downloads_refuse_the_same_inputs(client: Any, spec: dict, fmt: str) -> None:
+    _error(_get_route(client, overrides=DEEP, format=fmt), 400, spec, "overrides")
+    text = json.dumps(_body()).replace(str(ALMATY_FROM[0]), HUGE_INT, 1)
+    response = client.post(
+        f"/api/v1/route?format={fmt}", data=text, content_type="application/json"
+    )
+    _error(response, 400, spec, "from.lat")
+
+
+def test_an_overflow_deep_inside_an_api_request_is_still_400(router: Any, spec: dict) -> None:
+    """The last-resort handler: whatever overflows while answering /api/ is the request's fault."""
+    from web.app import create_app
+
+    app = create_app(router=router)
+
+    @app.get("/api/v1/_overflow")
+    def _overflow() -> None:
+        float(10**400)
+
+    _error(app.test_client().get("/api/v1/_overflow"), 400, spec)
+
+
+# ---------- defect 3: NaN and Infinity ----------
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "-1e999"])
+@pytest.mark.parametrize("name", ["max_kerb_cm", "speed_mps", "crossing_s"])
+def test_non_finite_overrides_are_400_in_a_body(
+    client: Any, spec: dict, literal: str, name: str
+) -> None:
+    text = json.dumps(_body(overrides={name: 1})).replace(": 1}", f": {literal}}}")
+    error = _error(_post(client, text), 400, spec, "body")
+    assert literal in error["message"]
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_non_finite_overrides_are_400_in_a_link(client: Any, spec: dict, literal: str) -> None:
+    response = _get_route(client, overrides=f'{{"max_kerb_cm": {literal}}}')
+    _error(response, 400, spec, "overrides")
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_coordinates_are_400(client: Any, spec: dict, literal: str) -> None:
+    text = json.dumps(_body()).replace(str(ALMATY_TO[1]), literal)
+    _error(_post(client, text), 400, spec, "body")
+    _error(_get_route(client, to=f"{ALMATY_TO[0]},{literal}"), 400, spec, "to.lon")
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("name", ["speed_mps", "crossing_s", "max_kerb_cm", "max_steps"])
+def test_router_refuses_non_finite_overrides_by_name(router: Any, value: float, name: str) -> None:
+    """NaN speed once gave a false "every way near from is impassable" (the CLI passes
+    `--override speed_mps=NaN` straight through json.loads)."""
+    with pytest.raises(RoutingError) as refused:
+        router.route(ALMATY_FROM, ALMATY_TO, "wheelchair_manual", {name: value})
+    assert refused.value.code == "invalid_override"
+    assert refused.value.details["parameter"] == name
+
+
+def _sample_pairs(router: Any, count: int, seed: int) -> list[tuple[tuple, tuple]]:
+    """Pairs of nodes of the largest component, (lat, lon) degrees, chosen at random."""
+    graph = router.graph
+    nodes = np.flatnonzero(graph.arrays["node_component"] == 0)
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(nodes, size=(count, 2), replace=False)
+    return [
+        (
+            (float(graph.node_lat[a]), float(graph.node_lon[a])),
+            (float(graph.node_lat[b]), float(graph.node_lon[b])),
+        )
+        for a, b in picks
+    ]
+
+
+def _requests(router: Any, pairs: list[tuple[tuple, tuple]]) -> list[tuple[str, str, Any]]:
+    """(method, url, json body) for a broad set of real requests on one city."""
+    names = [p["name"] for p in router.profiles()]
+    out: list[tuple[str, str, Any]] = [
+        ("GET", "/api/v1/health", None),
+        ("GET", "/api/v1/profiles", None),
+        ("GET", "/openapi.json", None),
+        ("GET", "/api/v1/places?q=абая&limit=50", None),
+        ("GET", "/api/v1/places?q=a&limit=50&kinds=facility", None),
+        ("GET", "/api/v1/places?q=station&near=59.91,10.75&limit=50", None),
+        ("GET", "/api/v1/places?q=a&kinds=zzz", None),
+        ("GET", "/api/v1/nowhere", None),
+        ("DELETE", "/api/v1/route", None),
+        ("POST", "/api/v1/route", {"from": {"lat": 0, "lon": 0}, "to": {"lat": 1, "lon": 1}}),
+    ]
+    lons = router.graph.node_lon
+    lats = router.graph.node_lat
+    mid = (float(np.median(lons)), float(np.median(lats)))
+    box = f"{mid[0] - 0.02},{mid[1] - 0.02},{mid[0] + 0.02},{mid[1] + 0.02}"
+    out.append(("GET", f"/api/v1/streets?bbox={box}", None))
+    for i, (a, b) in enumerate(pairs):
+        for name in names:
+            body = {"from": {"lat": a[0], "lon": a[1]}, "to": {"lat": b[0], "lon": b[1]}}
+            body["profile"] = name
+            if i == 0:  # after dark once: lighting unknowns and conditions
+                body["depart_at"] = "2026-12-06T21:00"
+            out.append(("POST", "/api/v1/route", body))
+        link = f"from={a[0]},{a[1]}&to={b[0]},{b[1]}&profile={names[i % len(names)]}"
+        out.append(("GET", f"/api/v1/route?{link}&format=geojson", None))
+    return out
+
+
+@pytest.mark.parametrize("city", ["almaty", "oslo"])
+def test_every_answer_parses_with_a_strict_json_parser(
+    request: pytest.FixtureRequest, city: str
+) -> None:
+    """NaN and Infinity are not JSON: no answer of Jol's may contain them."""
+    from web.app import create_app
+
+    router = request.getfixturevalue(city)
+    app = create_app(router=router)
+    client = app.test_client()
+    statuses = []
+    for method, url, body in _requests(router, _sample_pairs(router, 4, seed=11)):
+        response = client.open(url, method=method, json=body)
+        statuses.append(response.status_code)
+        assert response.status_code < 500, (url, body, response.get_data(as_text=True))
+        text = response.get_data(as_text=True)
+        try:
+            _strict(text)
+        except ValueError as exc:
+            pytest.fail(f"{method} {url} {body}: {exc}")
+    assert statuses.count(200) > len(statuses) // 2, statuses
+
+
+def test_the_json_provider_refuses_to_send_nan(router: Any, spec: dict) -> None:
+    """A NaN reaching an answer is a bug: a logged 500, never bare NaN on the wire."""
+    from flask import jsonify
+
+    from web.app import create_app
+
+    app = create_app(router=router)
+
+    @app.get("/api/v1/_nan")
+    def _nan() -> Any:
+        return jsonify({"x": math.nan})
+
+    response = app.test_client().get("/api/v1/_nan")
+    assert response.status_code == 500
+    assert "NaN" not in response.get_data(as_text=True)
+    _strict(response.get_data(as_text=True))
+
+
+# ---------- defect 9: the field an error names ----------
+
+
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ({"q": "a", "kinds": "zzz"}, "kinds"),
+        ({"q": "a", "kinds": ","}, "kinds"),
+        ({"q": "a", "kinds": "street,zzz"}, "kinds"),
+        ({"q": ""}, "q"),
+    ],
+)
+def test_places_errors_name_the_right_field(
+    client: Any, spec: dict, query: dict, field: str
+) -> None:
+    _error(client.get("/api/v1/places", query_string=query), 400, spec, field)
