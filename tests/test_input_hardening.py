@@ -299,3 +299,139 @@ def test_places_errors_name_the_right_field(
     client: Any, spec: dict, query: dict, field: str
 ) -> None:
     _error(client.get("/api/v1/places", query_string=query), 400, spec, field)
+
+
+# ---------- defect 7: one client cannot take every CPU ----------
+
+CITY_BOX = "76.7,43.0,77.2,43.5"  # the whole city: 2 MiB and 200-400 ms at limit=10000
+
+
+def _app(router: Any, **config: Any) -> Any:
+    from web.app import create_app
+
+    return create_app(router=router, config=config or None)
+
+
+def test_streets_work_per_request_is_capped(client: Any, spec: dict) -> None:
+    assert settings.STREETS_MAX_LIMIT <= 3000
+    error = _error(client.get(f"/api/v1/streets?bbox={CITY_BOX}&limit=10000"), 400, spec, "limit")
+    assert error["details"]["maximum"] == settings.STREETS_MAX_LIMIT
+    served = spec["paths"]["/api/v1/streets"]["get"]["parameters"][1]["schema"]["maximum"]
+    assert served == settings.STREETS_MAX_LIMIT
+
+
+def test_a_repeated_streets_request_is_served_from_the_cache(router: Any) -> None:
+    app = _app(router)
+    cache = app.extensions["jol.streets_cache"]
+    client = app.test_client()
+    first = client.get("/api/v1/streets?bbox=76.931,43.231,76.959,43.249")
+    # A view a few metres away falls in the same grid cells: the same answer.
+    second = client.get("/api/v1/streets?bbox=76.932,43.2305,76.9585,43.2489")
+    assert first.status_code == second.status_code == 200
+    assert (cache.misses, cache.hits) == (1, 1)
+    assert second.get_data() == first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"]
+    again = client.get(
+        "/api/v1/streets?bbox=76.931,43.231,76.959,43.249",
+        headers={"If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 304 and again.get_data() == b""
+    assert cache.hits == 2
+    other_limit = client.get("/api/v1/streets?bbox=76.931,43.231,76.959,43.249&limit=5")
+    assert other_limit.get_data() != first.get_data() and cache.misses == 2
+
+
+def test_the_streets_answer_says_the_gridded_bbox_it_covers(client: Any) -> None:
+    asked = (76.9312, 43.2311, 76.9587, 43.2489)
+    body = client.get("/api/v1/streets", query_string={"bbox": ",".join(map(str, asked))})
+    answered = body.get_json()["bbox"]
+    assert answered[0] <= asked[0] and answered[1] <= asked[1]
+    assert answered[2] >= asked[2] and answered[3] >= asked[3]
+    for value in answered:
+        steps = value / settings.STREETS_GRID_DEG
+        assert abs(steps - round(steps)) < 1e-6, answered
+    assert answered[2] - answered[0] <= asked[2] - asked[0] + 2 * settings.STREETS_GRID_DEG
+
+
+@pytest.mark.parametrize(
+    "endpoint,url",
+    [
+        ("streets", "/api/v1/streets?bbox=76.93,43.23,76.96,43.25&limit={i}"),
+        (
+            "route",
+            f"/api/v1/route?from={ALMATY_FROM[0]},{ALMATY_FROM[1]}"
+            f"&to={ALMATY_TO[0]},{ALMATY_TO[1]}&profile=default&i={{i}}",
+        ),
+    ],
+)
+def test_a_client_that_empties_its_bucket_gets_429_and_others_do_not(
+    router: Any, spec: dict, endpoint: str, url: str
+) -> None:
+    burst = 3
+    # Refilled about once an hour: the test cannot race the clock.
+    app = _app(router, JOL_RATE_LIMITS={endpoint: (burst, 1 / 3600)})
+    client = app.test_client()
+    for i in range(1, burst + 1):
+        assert client.get(url.format(i=i)).status_code == 200
+    refused = client.get(url.format(i=burst + 1))
+    error = _error(refused, 429, spec)
+    assert error["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) == error["details"]["retry_after_s"] >= 1
+    assert refused.headers["Cache-Control"] == "no-store"
+    # Another address has its own bucket; a refused request spent nothing of it.
+    other = client.get(url.format(i=1), environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200
+    # Requests refused as invalid cost no token: still 400, not 429.
+    bad = client.get(url.format(i=1).replace("76.93,", "x,").replace("profile=", "profile=&x="))
+    assert bad.status_code == 400
+
+
+def test_token_buckets_refill_at_their_rate() -> None:
+    from web.limits import TokenBuckets
+
+    now = [0.0]
+    buckets = TokenBuckets(rate_per_s=2.0, burst=2, clock=lambda: now[0])
+    assert buckets.take("a") == 0.0 and buckets.take("a") == 0.0
+    assert buckets.take("a") == pytest.approx(0.5)
+    now[0] = 0.5  # one token back
+    assert buckets.take("a") == 0.0
+    assert buckets.take("a") > 0
+    assert buckets.take("b") == 0.0
+
+
+# ---------- defect 9: headers ----------
+
+
+def test_the_page_sends_referrer_and_permissions_policies(client: Any) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["Referrer-Policy"] in ("no-referrer", "strict-origin")
+    permissions = page.headers["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=(self)"):
+        assert feature in permissions
+
+
+@pytest.mark.parametrize(
+    "method,url,body,expected",
+    [
+        ("POST", "/api/v1/route", "route", "no-store"),
+        ("GET", "/api/v1/route?format=gpx", "route-query", "no-store"),
+        ("GET", "/api/v1/places?q=абая", None, "no-store"),
+        ("GET", "/api/v1/places?q=a&kinds=zzz", None, "no-store"),
+        ("GET", "/api/v1/nowhere", None, "no-store"),
+        ("GET", "/api/v1/health", None, "no-cache"),
+        ("GET", "/api/v1/profiles", None, "public, max-age="),
+        ("GET", "/api/v1/streets?bbox=76.93,43.23,76.96,43.25", None, "public, max-age="),
+        ("GET", "/openapi.json", None, "public, max-age="),
+    ],
+)
+def test_api_answers_say_how_they_may_be_cached(
+    client: Any, method: str, url: str, body: str | None, expected: str
+) -> None:
+    """Routes, searches and errors reveal a person's whereabouts: never stored."""
+    if body == "route-query":
+        url += f"&from={ALMATY_FROM[0]},{ALMATY_FROM[1]}&to={ALMATY_TO[0]},{ALMATY_TO[1]}"
+        url += "&profile=default"
+    response = client.open(url, method=method, json=_body() if body == "route" else None)
+    assert response.status_code in (200, 400, 404), response.get_data(as_text=True)
+    assert response.headers["Cache-Control"].startswith(expected)

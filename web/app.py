@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
 from web import api_routes, openapi, page
 from web.errors import register_error_handlers
+from web.limits import BodyCache, TokenBuckets
 
 _log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def create_app(
 
     `config` keys override defaults: JOL_CORS_ORIGINS (comma-separated or
     list; empty = CORS off), JOL_TILE_URL, JOL_TILE_ATTRIBUTION,
-    MAX_CONTENT_LENGTH (bytes).
+    MAX_CONTENT_LENGTH (bytes), JOL_RATE_LIMITS ({endpoint: (burst, per_s) or
+    None}), JOL_STREETS_CACHE_BYTES.
     """
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(_default_config())
@@ -46,6 +48,12 @@ def create_app(
     app.extensions["jol.router"] = router
     app.extensions["jol.places"] = _load_places(Path(router.graph.directory))
     app.extensions["jol.streets"] = StreetLines.from_graph(router.graph)
+    app.extensions["jol.streets_cache"] = BodyCache(app.config["JOL_STREETS_CACHE_BYTES"])
+    app.extensions["jol.rate_limits"] = {
+        name: TokenBuckets(limit[1], limit[0])
+        for name, limit in (app.config["JOL_RATE_LIMITS"] or {}).items()
+        if limit
+    }
 
     register_error_handlers(app)
     app.register_blueprint(api_routes.bp)
@@ -74,6 +82,8 @@ class StrictJSONProvider(DefaultJSONProvider):
 def _default_config() -> dict[str, Any]:
     return {
         "MAX_CONTENT_LENGTH": settings.MAX_REQUEST_BYTES,
+        "JOL_RATE_LIMITS": dict(settings.RATE_LIMITS),
+        "JOL_STREETS_CACHE_BYTES": settings.STREETS_CACHE_BYTES,
         "JOL_CORS_ORIGINS": os.environ.get("JOL_CORS_ORIGINS", settings.DEFAULT_CORS_ORIGINS),
         "JOL_TILE_URL": os.environ.get("JOL_TILE_URL", settings.DEFAULT_TILE_URL),
         "JOL_TILE_ATTRIBUTION": os.environ.get(
@@ -149,6 +159,32 @@ def _add_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Origin only, never the page's path or query, to the tile server (whose
+        # usage policy wants a Referer) or any other site.
+        response.headers.setdefault("Referrer-Policy", "strict-origin")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", policy)
+            response.headers.setdefault("Permissions-Policy", _PERMISSIONS)
+        if request.path.startswith("/api/") or request.path == "/openapi.json":
+            response.headers.setdefault("Cache-Control", _cache_control(response))
         return response
+
+
+# The page may ask for the user's location one day; nothing else of the device.
+_PERMISSIONS = (
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), display-capture=()"
+)
+# Answers that are the same for everyone and change only with the artifact or the
+# code. Everything else under /api/ (routes, place searches, errors) can reveal
+# where a person is or is going, so no cache may keep it.
+_PUBLIC_MAX_AGE_S = {"api.profiles": 300, "api.streets": 300, "openapi.openapi_json": 300}
+
+
+def _cache_control(response: Response) -> str:
+    if response.status_code >= 400:
+        return "no-store"
+    if request.endpoint == "api.health":
+        return "no-cache"  # monitors must see the server's state now, not a copy
+    max_age = _PUBLIC_MAX_AGE_S.get(request.endpoint or "")
+    return "no-store" if max_age is None else f"public, max-age={max_age}"

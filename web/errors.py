@@ -24,6 +24,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "request_too_large",
     415: "invalid_request",
+    429: "rate_limited",
     503: "unavailable",
 }
 
@@ -38,12 +39,14 @@ class ApiError(Exception):
         code: str = "invalid_request",
         http_status: int = 400,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.http_status = http_status
         self.details = details or {}
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 def invalid(field: str, message: str, **details: Any) -> ApiError:
@@ -64,7 +67,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> tuple[Response, int]:
-        return error_response(exc.code, exc.message, exc.http_status, exc.details)
+        response, status = error_response(exc.code, exc.message, exc.http_status, exc.details)
+        response.headers.update(exc.headers)
+        return response, status
 
     @app.errorhandler(RoutingError)
     def _routing_error(exc: RoutingError) -> tuple[Response, int]:
