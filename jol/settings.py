@@ -95,6 +95,10 @@ RATE_LIMITS: dict[str, tuple[int, float] | None] = {
     "streets": (30, 3.0),  # the page asks once per map move, and only when tiles fail
     "route": (60, 10.0),  # a route with overrides re-weights the graph: ~10-15 ms
 }
+# Reverse proxies in front of Jol whose X-Forwarded-For names the client
+# (`JOL_TRUSTED_PROXIES`): 1 behind one nginx. 0 trusts none, so a client cannot
+# pick its own rate-limit bucket by sending the header itself.
+DEFAULT_TRUSTED_PROXIES = 0
 # /api/v1/places: largest `limit` the API passes through to the place index.
 PLACES_MAX_LIMIT = 50
 # Page language: the default and every language the interface is translated into.

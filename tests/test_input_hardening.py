@@ -386,6 +386,22 @@ def test_a_client_that_empties_its_bucket_gets_429_and_others_do_not(
     assert bad.status_code == 400
 
 
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket(
+    router: Any, trusted: int
+) -> None:
+    """Behind nginx every request comes from the proxy: X-Forwarded-For must name the
+    client, but only when the proxy is configured, or a client picks its own bucket."""
+    app = _app(router, JOL_RATE_LIMITS={"streets": (1, 1 / 3600)}, JOL_TRUSTED_PROXIES=trusted)
+    client = app.test_client()
+    url = "/api/v1/streets?bbox=76.93,43.23,76.96,43.25"
+    statuses = [
+        client.get(url, headers={"X-Forwarded-For": address}).status_code
+        for address in ("198.51.100.1", "198.51.100.2")
+    ]
+    assert statuses == ([200, 200] if trusted else [200, 429])
+
+
 def test_token_buckets_refill_at_their_rate() -> None:
     from web.limits import TokenBuckets
 

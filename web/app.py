@@ -35,7 +35,8 @@ def create_app(
     `config` keys override defaults: JOL_CORS_ORIGINS (comma-separated or
     list; empty = CORS off), JOL_TILE_URL, JOL_TILE_ATTRIBUTION,
     MAX_CONTENT_LENGTH (bytes), JOL_RATE_LIMITS ({endpoint: (burst, per_s) or
-    None}), JOL_STREETS_CACHE_BYTES.
+    None}), JOL_STREETS_CACHE_BYTES, JOL_TRUSTED_PROXIES (reverse proxies in
+    front whose X-Forwarded-For gives the client address; 0 = none).
     """
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(_default_config())
@@ -55,6 +56,7 @@ def create_app(
         if limit
     }
 
+    _trust_proxies(app)
     register_error_handlers(app)
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(openapi.bp)
@@ -84,12 +86,29 @@ def _default_config() -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": settings.MAX_REQUEST_BYTES,
         "JOL_RATE_LIMITS": dict(settings.RATE_LIMITS),
         "JOL_STREETS_CACHE_BYTES": settings.STREETS_CACHE_BYTES,
+        "JOL_TRUSTED_PROXIES": os.environ.get(
+            "JOL_TRUSTED_PROXIES", settings.DEFAULT_TRUSTED_PROXIES
+        ),
         "JOL_CORS_ORIGINS": os.environ.get("JOL_CORS_ORIGINS", settings.DEFAULT_CORS_ORIGINS),
         "JOL_TILE_URL": os.environ.get("JOL_TILE_URL", settings.DEFAULT_TILE_URL),
         "JOL_TILE_ATTRIBUTION": os.environ.get(
             "JOL_TILE_ATTRIBUTION", settings.DEFAULT_TILE_ATTRIBUTION
         ),
     }
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client address from X-Forwarded-For set by `JOL_TRUSTED_PROXIES` proxies.
+
+    Rate limits are per client address; behind a reverse proxy every request
+    comes from the proxy, so without this one client would empty everyone's
+    bucket. Only the address is taken from the proxy: never the Host or scheme.
+    """
+    hops = int(app.config.get("JOL_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0, x_host=0)  # type: ignore[method-assign]
 
 
 def _load_router(graph_dir: Path | None) -> Any:
