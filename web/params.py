@@ -19,7 +19,8 @@ from web.errors import invalid
 
 ROUTE_FORMATS = ("json", "geojson", "gpx")
 # A JSON string literal, escapes included: removed before counting brackets.
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Unrolled ("normal* (special normal*)*") so a long string costs one linear scan.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
@@ -83,8 +84,8 @@ def parse_json(raw: bytes | str, name: str) -> Any:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError as exc:
         raise invalid(name, "malformed JSON: not UTF-8") from exc
-    if _nesting_depth(text) > settings.MAX_JSON_DEPTH:
-        depth = settings.MAX_JSON_DEPTH
+    depth = settings.MAX_JSON_DEPTH
+    if _nested_deeper_than(text, depth):
         raise invalid(name, f"JSON nested deeper than {depth} levels", max_depth=depth)
     try:
         return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
@@ -109,16 +110,14 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _nesting_depth(text: str) -> int:
-    """Deepest bracket nesting of a JSON text, counted without recursion."""
-    depth = deepest = 0
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`, counted without recursion."""
+    depth = 0
     for char in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
+        depth += 1 if char in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def route_format(args: Any) -> str:
