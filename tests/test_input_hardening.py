@@ -402,6 +402,44 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket(
     assert statuses == ([200, 200] if trusted else [200, 429])
 
 
+def test_rate_limits_come_from_the_environment(
+    router: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`jol serve` is configured by environment: a load test from one address turns
+    the route limit off, an operator tightens /streets."""
+    monkeypatch.setenv("JOL_RATE_LIMITS", "streets=1/0.001,route=off")
+    app = _app(router)
+    client = app.test_client()
+    url = "/api/v1/streets?bbox=76.93,43.23,76.96,43.25"
+    assert [client.get(url).status_code for _ in range(2)] == [200, 429]
+    route = _get_route(client)
+    for _ in range(settings.RATE_LIMITS["route"][0] + 1):
+        assert _get_route(client).status_code == route.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("", settings.RATE_LIMITS),
+        ("off", dict.fromkeys(settings.RATE_LIMITS)),
+        ("route=5/0.5", settings.RATE_LIMITS | {"route": (5, 0.5)}),
+        (" streets=off , route=2/1 ", {"streets": None, "route": (2, 1.0)}),
+    ],
+)
+def test_rate_limit_settings_parse(text: str, expected: dict) -> None:
+    from web.limits import parse_rate_limits
+
+    assert parse_rate_limits(text, settings.RATE_LIMITS) == expected
+
+
+@pytest.mark.parametrize("text", ["places=1/1", "route=5", "route=x/1", "route=0/1", "route=5/nan"])
+def test_a_malformed_rate_limit_stops_the_start(text: str) -> None:
+    from web.limits import parse_rate_limits
+
+    with pytest.raises(ValueError, match="JOL_RATE_LIMITS"):
+        parse_rate_limits(text, settings.RATE_LIMITS)
+
+
 def test_token_buckets_refill_at_their_rate() -> None:
     from web.limits import TokenBuckets
 

@@ -19,7 +19,7 @@ from jol import settings
 from routing.basemap import StreetLines
 from web import api_routes, openapi, page
 from web.errors import register_error_handlers
-from web.limits import BodyCache, TokenBuckets
+from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
 _log = logging.getLogger(__name__)
 
@@ -84,7 +84,9 @@ class StrictJSONProvider(DefaultJSONProvider):
 def _default_config() -> dict[str, Any]:
     return {
         "MAX_CONTENT_LENGTH": settings.MAX_REQUEST_BYTES,
-        "JOL_RATE_LIMITS": dict(settings.RATE_LIMITS),
+        "JOL_RATE_LIMITS": parse_rate_limits(
+            os.environ.get("JOL_RATE_LIMITS", ""), settings.RATE_LIMITS
+        ),
         "JOL_STREETS_CACHE_BYTES": settings.STREETS_CACHE_BYTES,
         "JOL_TRUSTED_PROXIES": os.environ.get(
             "JOL_TRUSTED_PROXIES", settings.DEFAULT_TRUSTED_PROXIES

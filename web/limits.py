@@ -104,3 +104,34 @@ class BodyCache:
                     _, dropped = self._entries.popitem(last=False)
                     self._bytes -= len(dropped.body)
         return entry
+
+
+def parse_rate_limits(
+    text: str, defaults: dict[str, tuple[int, float] | None]
+) -> dict[str, tuple[int, float] | None]:
+    """Limits from `JOL_RATE_LIMITS`: "off", or "streets=30/3,route=off" (burst/per second).
+
+    Endpoints not named keep `defaults`; raises ValueError naming a malformed item,
+    so a typo stops the server at start rather than silently lifting a limit.
+    """
+    text = text.strip()
+    if text.lower() == "off":
+        return dict.fromkeys(defaults)
+    limits = dict(defaults)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        if name not in defaults:
+            raise ValueError(f"JOL_RATE_LIMITS: unknown endpoint {name!r} in {item!r}")
+        if value.strip().lower() == "off":
+            limits[name] = None
+            continue
+        try:
+            burst, rate = value.split("/")
+            limits[name] = (int(burst), float(rate))
+        except ValueError:
+            raise ValueError(
+                f"JOL_RATE_LIMITS: expected {name}=BURST/PER_SECOND, got {item!r}"
+            ) from None
+        if limits[name][0] < 1 or not 0 < limits[name][1] < math.inf:
+            raise ValueError(f"JOL_RATE_LIMITS: {item!r} must be a burst >= 1 and a rate > 0")
+    return limits
