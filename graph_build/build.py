@@ -32,6 +32,8 @@ from graph_build.artifact import (
     INCLINE_UNKNOWN,
     MANIFEST,
     VOCAB,
+    ManifestError,
+    read_manifest,
     sha256_file,
     verify_artifacts,
 )
@@ -55,13 +57,10 @@ def _inputs(osm: Path, dems: Sequence[Path]) -> list[dict]:
 
 def artifact_is_current(out_dir: Path, inputs: list[dict]) -> bool:
     """True if `out_dir` holds an intact artifact compiled from exactly `inputs`."""
-    manifest_path = out_dir / MANIFEST
-    if not manifest_path.is_file():
-        return False
     try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return False
+        manifest = read_manifest(out_dir)
+    except (FileNotFoundError, ManifestError):
+        return False  # rebuilt from the inputs given, so a bad manifest is simply replaced
     if manifest.get("format_version") != settings.ARTIFACT_FORMAT_VERSION:
         return False
     key = [(i["kind"], i["sha256"]) for i in inputs]
@@ -265,18 +264,31 @@ def rebuild_from_manifest(out_dir: Path, *, progress: Callable[[str], None] = pr
     if not manifest_path.is_file():
         return None
     try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        # Without a readable manifest the inputs are unknown: nothing to rebuild from.
-        raise FileNotFoundError(
-            f"{manifest_path} is unreadable; rebuild with `jol build --osm FILE --out {out_dir}`"
-        ) from None
-    bad = verify_artifacts(out_dir, manifest)
-    if not bad and manifest.get("format_version") == settings.ARTIFACT_FORMAT_VERSION:
-        return manifest
-    reason = f"damaged ({', '.join(bad)})" if bad else "of an older format"
+        manifest = read_manifest(out_dir)
+    except ManifestError as exc:
+        manifest, reason = _rebuildable_manifest(out_dir, str(exc)), f"damaged ({exc})"
+    else:
+        bad = verify_artifacts(out_dir, manifest)
+        if not bad and manifest["format_version"] == settings.ARTIFACT_FORMAT_VERSION:
+            return manifest
+        reason = f"damaged ({', '.join(bad)})" if bad else "of an older format"
     progress(f"compiled graph in {out_dir} is {reason}; rebuilding from its recorded inputs")
     osm, dems = _recorded_inputs(manifest, manifest_path)
     return build_street_artifact(
         osm, out_dir, dems=dems, city=manifest.get("city", ""), force=True, progress=progress
     )
+
+
+def _rebuildable_manifest(out_dir: Path, problem: str) -> dict:
+    """The damaged manifest if it still says what the graph was built from; else refuse.
+
+    Without its inputs nothing can be rebuilt: the one-line FileNotFoundError
+    (exit 2 in the CLI) names the folder and the command that builds it afresh.
+    """
+    try:
+        return read_manifest(out_dir, complete=False)
+    except ManifestError:
+        raise FileNotFoundError(
+            f"compiled graph in {out_dir} cannot be used or rebuilt: {problem}; "
+            f"run `jol build --out {out_dir}` (with --osm FILE [--dem TILE] for another city)"
+        ) from None

@@ -67,6 +67,9 @@ DEM_SAMPLE_SPACING_M = 15.0
 # HTTP limits
 MAX_REQUEST_BYTES = 64 * 1024
 MAX_OVERRIDES = 32
+# Deepest JSON nesting accepted in a body or the `overrides` parameter: a route
+# request needs 2; Python's parser would recurse (and crash) near 1,000.
+MAX_JSON_DEPTH = 16
 
 # Web service (web/). Each can be overridden in create_app(config=...) too.
 # Tile URL template for the page's map; `JOL_TILE_URL`. Offline, tiles fail to
@@ -78,8 +81,24 @@ DEFAULT_CORS_ORIGINS = ""
 # /api/v1/streets: hard cap on lines per answer (keeps a city-wide bbox cheap to
 # draw) and the largest bbox side accepted, in degrees (~0.3° ≈ 25-33 km here).
 STREETS_DEFAULT_LIMIT = 2000
-STREETS_MAX_LIMIT = 10000
+# 10,000 lines were 2 MiB and 200-400 ms of CPU per answer; 3,000 cost ~60 ms.
+STREETS_MAX_LIMIT = 3000
 STREETS_MAX_BBOX_DEG = 0.5
+# A bbox is widened outward to this grid (degrees, ~1 km here) so nearby map views
+# share one cached answer; answers are cached up to this many bytes per worker.
+STREETS_GRID_DEG = 0.01
+STREETS_CACHE_BYTES = 64 * 1024 * 1024
+# Per-client token buckets (requests at once, refill per second) for the expensive
+# endpoints, in each worker process; beyond them the answer is 429 with Retry-After.
+# Only requests that pass validation spend a token. None turns a limit off.
+RATE_LIMITS: dict[str, tuple[int, float] | None] = {
+    "streets": (30, 3.0),  # the page asks once per map move, and only when tiles fail
+    "route": (60, 10.0),  # a route with overrides re-weights the graph: ~10-15 ms
+}
+# Reverse proxies in front of Jol whose X-Forwarded-For names the client
+# (`JOL_TRUSTED_PROXIES`): 1 behind one nginx. 0 trusts none, so a client cannot
+# pick its own rate-limit bucket by sending the header itself.
+DEFAULT_TRUSTED_PROXIES = 0
 # /api/v1/places: largest `limit` the API passes through to the place index.
 PLACES_MAX_LIMIT = 50
 # Page language: the default and every language the interface is translated into.

@@ -11,6 +11,7 @@ Coordinates are degrees (WGS84), lengths metres.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -144,6 +145,22 @@ class StreetLines:
                 "length_m": round(float(g.edge_length_m[e]), 1),
             },
         }
+
+
+def grid_bbox(
+    bbox: tuple[float, float, float, float], grid_deg: float
+) -> tuple[float, float, float, float]:
+    """`bbox` (min_lon, min_lat, max_lon, max_lat) widened outward to a `grid_deg` grid.
+
+    Map views that differ by a few pixels then ask the same question, so their
+    answer is computed once and cached. Rounding to 9 decimals first keeps a bbox
+    already on the grid (76.93 is 7692.999... grid steps in binary) where it is.
+    """
+    low = (math.floor(round(v / grid_deg, 9)) * grid_deg for v in bbox[:2])
+    high = (math.ceil(round(v / grid_deg, 9)) * grid_deg for v in bbox[2:])
+    min_lon, min_lat = (round(v, 9) for v in low)
+    max_lon, max_lat = (round(v, 9) for v in high)
+    return (max(min_lon, -180.0), max(min_lat, -90.0), min(max_lon, 180.0), min(max_lat, 90.0))
 
 
 def _one_direction(u: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import numpy as np
 
-from graph_build.artifact import ARRAYS, MANIFEST, VOCAB, verify_artifacts
+from graph_build.artifact import (
+    ARRAYS,
+    MANIFEST,
+    VOCAB,
+    ManifestError,
+    read_manifest,
+    verify_artifacts,
+)
 from routing.errors import RoutingError
 
 
@@ -62,19 +69,18 @@ class StreetGraph:
         so a truncated or corrupted artifact is refused rather than half-loaded.
         """
         directory = Path(directory)
-        manifest_path = directory / MANIFEST
-        if not manifest_path.is_file():
+        try:
+            manifest = read_manifest(directory)
+        except FileNotFoundError:
             raise RoutingError(
                 "artifact_invalid",
                 f"no compiled graph in {directory} (missing {MANIFEST}); run `jol build`",
                 {"path": str(directory)},
-            )
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            ) from None
+        except ManifestError as exc:
             raise RoutingError(
                 "artifact_invalid",
-                f"compiled graph in {directory} is damaged ({MANIFEST} is not JSON); rebuild it",
+                f"compiled graph in {directory} is damaged ({exc}); rebuild it",
                 {"path": str(directory), "files": [MANIFEST]},
             ) from None
         if verify and (bad := verify_artifacts(directory, manifest)):

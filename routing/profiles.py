@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +138,7 @@ class Profile:
             return self
         if not isinstance(overrides, dict):
             raise RoutingError("invalid_override", "overrides must be an object")
+        _refuse_non_finite(overrides)
         errors = sorted(_validator("overrides").iter_errors(overrides), key=lambda e: list(e.path))
         if errors:
             error = errors[0]
@@ -154,6 +156,18 @@ class Profile:
         return {"name": self.name, "title": self.title, "description": self.description} | {
             "parameters": self.params
         }
+
+
+def _refuse_non_finite(overrides: dict) -> None:
+    """NaN and ±inf pass every JSON Schema range check (NaN compares false), so
+    they are refused by name before the schema is asked."""
+    for name, value in overrides.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RoutingError(
+                "invalid_override",
+                f"override {name!r}: {value} is not a number; give a finite value",
+                {"parameter": name, "allowed": override_schema()["properties"].get(name)},
+            )
 
 
 def load_profile_file(path: Path) -> Profile:

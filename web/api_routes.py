@@ -6,15 +6,16 @@ or StreetLines held by the app (see web.app).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from jol import settings
+from routing.basemap import grid_bbox
 from web import params
 from web.downloads import route_geojson, route_gpx
 from web.errors import ApiError, invalid
+from web.limits import retry_after_s
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -44,10 +45,7 @@ def route_post() -> Response:
         raise invalid("Content-Type", "must be application/json")
     # Parsed here rather than by Flask so the error names the problem; reading
     # the data enforces MAX_CONTENT_LENGTH (413) before any parsing.
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except ValueError as exc:
-        raise invalid("body", "malformed JSON") from exc
+    body = params.parse_json(request.get_data(cache=False), "body")
     return _answer(params.route_from_json(body), fmt)
 
 
@@ -79,8 +77,14 @@ def places() -> Response:
     try:
         found = index.search(q, limit=limit, kinds=kinds, near=near)
     except ValueError as exc:
-        raise invalid("q", str(exc)) from exc
+        raise invalid(_places_field(str(exc)), str(exc)) from exc
     return jsonify({"places": found})
+
+
+def _places_field(message: str) -> str:
+    """The parameter a PlaceIndex error starts with ("kinds must be ..."); `q` otherwise."""
+    word = message.split(" ", 1)[0]
+    return word if word in ("q", "limit", "near", "kinds") else "q"
 
 
 @bp.get("/streets")
@@ -93,13 +97,52 @@ def streets() -> Response:
         settings.STREETS_DEFAULT_LIMIT,
         settings.STREETS_MAX_LIMIT,
     )
-    features, truncated = current_app.extensions["jol.streets"].query(box, limit)
-    return jsonify(
-        {"type": "FeatureCollection", "features": features, "truncated": truncated, "limit": limit}
+    _spend_token("streets")
+    # The answer depends only on the (gridded) bbox, the limit and the artifact.
+    key = (grid_bbox(box, settings.STREETS_GRID_DEG), limit)
+    cached = current_app.extensions["jol.streets_cache"].get_or_make(
+        key, lambda: _streets_body(*key)
     )
+    response = Response(cached.body, mimetype="application/json")
+    response.set_etag(cached.etag)
+    return response.make_conditional(request)
+
+
+def _streets_body(box: tuple[float, float, float, float], limit: int) -> bytes:
+    features, truncated = current_app.extensions["jol.streets"].query(box, limit)
+    answer = {
+        "type": "FeatureCollection",
+        "bbox": list(box),
+        "features": features,
+        "truncated": truncated,
+        "limit": limit,
+    }
+    return (current_app.json.dumps(answer) + "\n").encode("utf-8")
+
+
+def _spend_token(endpoint: str) -> None:
+    """Charge the client one `endpoint` request; 429 with Retry-After when its bucket is empty."""
+    buckets = current_app.extensions["jol.rate_limits"].get(endpoint)
+    if buckets is None:
+        return
+    wait_s = buckets.take(request.remote_addr or "unknown")
+    if wait_s:
+        seconds = retry_after_s(wait_s)
+        raise ApiError(
+            f"Too many {endpoint} requests from this address; retry in {seconds} s.",
+            code="rate_limited",
+            http_status=429,
+            details={
+                "retry_after_s": seconds,
+                "burst": buckets.burst,
+                "per_second": buckets.rate_per_s,
+            },
+            headers={"Retry-After": str(seconds)},
+        )
 
 
 def _answer(query: params.RouteQuery, fmt: str) -> Response:
+    _spend_token("route")
     answer = _router().route(
         query.origin, query.destination, query.profile, query.overrides or None, query.depart_at
     )

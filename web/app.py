@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
 from web import api_routes, openapi, page
 from web.errors import register_error_handlers
+from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
 _log = logging.getLogger(__name__)
 
@@ -32,22 +34,29 @@ def create_app(
 
     `config` keys override defaults: JOL_CORS_ORIGINS (comma-separated or
     list; empty = CORS off), JOL_TILE_URL, JOL_TILE_ATTRIBUTION,
-    MAX_CONTENT_LENGTH (bytes).
+    MAX_CONTENT_LENGTH (bytes), JOL_RATE_LIMITS ({endpoint: (burst, per_s) or
+    None}), JOL_STREETS_CACHE_BYTES, JOL_TRUSTED_PROXIES (reverse proxies in
+    front whose X-Forwarded-For gives the client address; 0 = none).
     """
     app = Flask(__name__, static_folder="static", template_folder="templates")
     app.config.update(_default_config())
     if config:
         app.config.update(config)
-    # Flask sorts keys by default; keep the router's order (it is meaningful
-    # to people reading profiles and answers).
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = StrictJSONProvider(app)
 
     if router is None:
         router = _load_router(graph_dir)
     app.extensions["jol.router"] = router
     app.extensions["jol.places"] = _load_places(Path(router.graph.directory))
     app.extensions["jol.streets"] = StreetLines.from_graph(router.graph)
+    app.extensions["jol.streets_cache"] = BodyCache(app.config["JOL_STREETS_CACHE_BYTES"])
+    app.extensions["jol.rate_limits"] = {
+        name: TokenBuckets(limit[1], limit[0])
+        for name, limit in (app.config["JOL_RATE_LIMITS"] or {}).items()
+        if limit
+    }
 
+    _trust_proxies(app)
     register_error_handlers(app)
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(openapi.bp)
@@ -57,15 +66,51 @@ def create_app(
     return app
 
 
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but never the non-standard NaN/Infinity browsers refuse to parse.
+
+    A non-finite number reaching an answer is a bug: it fails loudly (500,
+    logged) instead of sending JSON no strict parser accepts.
+    """
+
+    # Keep the router's key order: it is meaningful to people reading answers.
+    sort_keys = False
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        kwargs.setdefault("allow_nan", False)
+        return super().dumps(obj, **kwargs)
+
+
 def _default_config() -> dict[str, Any]:
     return {
         "MAX_CONTENT_LENGTH": settings.MAX_REQUEST_BYTES,
+        "JOL_RATE_LIMITS": parse_rate_limits(
+            os.environ.get("JOL_RATE_LIMITS", ""), settings.RATE_LIMITS
+        ),
+        "JOL_STREETS_CACHE_BYTES": settings.STREETS_CACHE_BYTES,
+        "JOL_TRUSTED_PROXIES": os.environ.get(
+            "JOL_TRUSTED_PROXIES", settings.DEFAULT_TRUSTED_PROXIES
+        ),
         "JOL_CORS_ORIGINS": os.environ.get("JOL_CORS_ORIGINS", settings.DEFAULT_CORS_ORIGINS),
         "JOL_TILE_URL": os.environ.get("JOL_TILE_URL", settings.DEFAULT_TILE_URL),
         "JOL_TILE_ATTRIBUTION": os.environ.get(
             "JOL_TILE_ATTRIBUTION", settings.DEFAULT_TILE_ATTRIBUTION
         ),
     }
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client address from X-Forwarded-For set by `JOL_TRUSTED_PROXIES` proxies.
+
+    Rate limits are per client address; behind a reverse proxy every request
+    comes from the proxy, so without this one client would empty everyone's
+    bucket. Only the address is taken from the proxy: never the Host or scheme.
+    """
+    hops = int(app.config.get("JOL_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0, x_host=0)  # type: ignore[method-assign]
 
 
 def _load_router(graph_dir: Path | None) -> Any:
@@ -135,6 +180,32 @@ def _add_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        # Origin only, never the page's path or query, to the tile server (whose
+        # usage policy wants a Referer) or any other site.
+        response.headers.setdefault("Referrer-Policy", "strict-origin")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", policy)
+            response.headers.setdefault("Permissions-Policy", _PERMISSIONS)
+        if request.path.startswith("/api/") or request.path == "/openapi.json":
+            response.headers.setdefault("Cache-Control", _cache_control(response))
         return response
+
+
+# The page may ask for the user's location one day; nothing else of the device.
+_PERMISSIONS = (
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=(), display-capture=()"
+)
+# Answers that are the same for everyone and change only with the artifact or the
+# code. Everything else under /api/ (routes, place searches, errors) can reveal
+# where a person is or is going, so no cache may keep it.
+_PUBLIC_MAX_AGE_S = {"api.profiles": 300, "api.streets": 300, "openapi.openapi_json": 300}
+
+
+def _cache_control(response: Response) -> str:
+    if response.status_code >= 400:
+        return "no-store"
+    if request.endpoint == "api.health":
+        return "no-cache"  # monitors must see the server's state now, not a copy
+    max_age = _PUBLIC_MAX_AGE_S.get(request.endpoint or "")
+    return "no-store" if max_age is None else f"public, max-age={max_age}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from routing.errors import RoutingError
@@ -24,6 +24,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "request_too_large",
     415: "invalid_request",
+    429: "rate_limited",
     503: "unavailable",
 }
 
@@ -38,12 +39,14 @@ class ApiError(Exception):
         code: str = "invalid_request",
         http_status: int = 400,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.http_status = http_status
         self.details = details or {}
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 def invalid(field: str, message: str, **details: Any) -> ApiError:
@@ -64,7 +67,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> tuple[Response, int]:
-        return error_response(exc.code, exc.message, exc.http_status, exc.details)
+        response, status = error_response(exc.code, exc.message, exc.http_status, exc.details)
+        response.headers.update(exc.headers)
+        return response, status
 
     @app.errorhandler(RoutingError)
     def _routing_error(exc: RoutingError) -> tuple[Response, int]:
@@ -85,6 +90,19 @@ def register_error_handlers(app: Flask) -> None:
         if status == 405 and "allowed" in details:
             response.headers["Allow"] = ", ".join(details["allowed"])
         return response, status
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(RecursionError)
+    def _input_too_big(exc: Exception) -> tuple[Response, int]:
+        # Last resort: params.parse_json and the number checks refuse these inputs
+        # first; an API request that still overflows a float or the parser's stack
+        # carried a number or nesting no valid request has.
+        if not request.path.startswith("/api/"):
+            return _unexpected(exc)
+        _log.warning("refused an API request: %s: %s", type(exc).__name__, exc)
+        return error_response(
+            "invalid_request", "A number or nesting in the request is too large.", 400
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[Response, int]:

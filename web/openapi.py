@@ -386,6 +386,14 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
             "required": ["type", "features", "truncated", "limit"],
             "properties": {
                 "type": {"const": "FeatureCollection"},
+                "bbox": {
+                    "type": "array",
+                    "items": {"type": "number"},
+                    "minItems": 4,
+                    "maxItems": 4,
+                    "description": "The bbox answered: the request's, widened outward to a "
+                    f"{settings.STREETS_GRID_DEG}-degree grid",
+                },
                 "truncated": {"type": "boolean"},
                 "limit": {"type": "integer"},
                 "features": {
@@ -479,6 +487,7 @@ def _errors(*statuses: str) -> dict[str, Any]:
         "400": "Invalid request (the field is named in details.field)",
         "413": "Request body too large",
         "422": "Outside the mapped area, or no accessible route (details.blocking)",
+        "429": "Too many requests from this address (details.retry_after_s; Retry-After header)",
         "503": "The compiled data lacks what this endpoint needs",
     }
     return {s: {"description": text[s], "content": _json("Error")} for s in statuses}
@@ -507,7 +516,7 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 "application/gpx+xml": {"schema": {"type": "string"}},
             },
         },
-        **_errors("400", "413", "422"),
+        **_errors("400", "413", "422", "429"),
     }
     fmt = _query("format", "Answer format", enum=formats, default="json")
     return {
@@ -612,7 +621,8 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     ],
                     "responses": {
                         "200": {"description": "Street lines", "content": _json("StreetsAnswer")},
-                        **_errors("400"),
+                        "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+                        **_errors("400", "429"),
                     },
                 }
             },

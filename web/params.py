@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,10 @@ from jol import settings
 from web.errors import invalid
 
 ROUTE_FORMATS = ("json", "geojson", "gpx")
+# A JSON string literal, escapes included: removed before counting brackets.
+# Unrolled ("normal* (special normal*)*") so a long string costs one linear scan.
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 @dataclass(frozen=True)
@@ -60,15 +65,59 @@ def route_from_args(args: Any) -> RouteQuery:
     raw = args.get("overrides")
     overrides: Any = {}
     if raw:
-        try:
-            overrides = json.loads(raw)
-        except ValueError as exc:
-            raise invalid("overrides", "must be a JSON object") from exc
+        overrides = parse_json(raw, "overrides")
     body = {"from": _as_obj(origin), "to": _as_obj(destination), "profile": profile}
     body["overrides"] = overrides
     if args.get("depart_at"):
         body["depart_at"] = args.get("depart_at")
     return route_from_json(body)
+
+
+def parse_json(raw: bytes | str, name: str) -> Any:
+    """Strict JSON from a request: UTF-8, nested at most MAX_JSON_DEPTH, no NaN/Infinity.
+
+    Python's json accepts the non-standard literals NaN and Infinity, turns
+    1e400 into inf and recurses once per nesting level; each would reach the
+    router or crash the parser, so all are refused here with a 400 naming `name`.
+    """
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError as exc:
+        raise invalid(name, "malformed JSON: not UTF-8") from exc
+    depth = settings.MAX_JSON_DEPTH
+    if _nested_deeper_than(text, depth):
+        raise invalid(name, f"JSON nested deeper than {depth} levels", max_depth=depth)
+    try:
+        return json.loads(text, parse_constant=_no_constant, parse_float=_finite_float)
+    except _NonFinite as exc:
+        raise invalid(name, f"{exc.args[0]} is not allowed: numbers must be finite") from exc
+    except (ValueError, RecursionError) as exc:
+        raise invalid(name, "malformed JSON") from exc
+
+
+class _NonFinite(ValueError):
+    """A JSON number that is NaN or infinite; args[0] is its text."""
+
+
+def _no_constant(text: str) -> float:
+    raise _NonFinite(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to inf
+        raise _NonFinite(text)
+    return value
+
+
+def _nested_deeper_than(text: str, limit: int) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`, counted without recursion."""
+    depth = 0
+    for char in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        depth += 1 if char in "[{" else -1
+        if depth > limit:
+            return True
+    return False
 
 
 def route_format(args: Any) -> str:
@@ -139,9 +188,13 @@ def _json_number(value: Any, name: str) -> float:
     # bool is an int subclass in Python but never a coordinate.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise invalid(name, "must be a number")
-    if not math.isfinite(value):
+    try:
+        number = float(value)  # an int of 400 digits does not fit a float
+    except OverflowError as exc:
+        raise invalid(name, "must be a finite number of degrees") from exc
+    if not math.isfinite(number):
         raise invalid(name, "must be finite")
-    return float(value)
+    return number
 
 
 def _number(text: str, name: str) -> float:
