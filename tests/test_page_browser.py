@@ -174,11 +174,26 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     expected = router.route((place["lat"], place["lon"]), (to_lat, to_lon), "wheelchair_manual")
     route = expected["routes"][0]
     assert len(steps) == len(route["segments"])
+    # The summary names the unmapped junctions and never counts "0 kerbs, 0 crossings".
+    junctions = route["unmapped_junctions"]
+    assert junctions, "the README route passes unmapped junctions"
+    assert ru["count_junctions"].format(n=len(junctions)) in status.lower(), status
+    assert ru["count_kerbs"].format(n=0) not in status.lower(), status
+    assert ru["count_crossings"].format(n=0) not in status.lower(), status
     # Each step says where to turn (clock face) and names its kind of way in
-    # Russian, not as OSM spells it.
+    # Russian, not as OSM spells it; what is unknown follows the instruction;
+    # its sidewalk and its unmapped junctions are said.
     said = 0
-    for step, seg in zip(steps, route["segments"], strict=True):
+    for index, (step, seg) in enumerate(zip(steps, route["segments"], strict=True)):
         title = step.find_element(By.CLASS_NAME, "step-title").text
+        badge = step.find_element(By.CSS_SELECTOR, ".step-title .access-badge").text
+        assert title.endswith(badge) and not title.startswith(badge), title
+        facts = step.find_element(By.CLASS_NAME, "facts").text
+        sidewalk = seg["sidewalk"] if seg["sidewalk"] in ("yes", "no") else "unknown"
+        word = ru["sidewalk_footway"] if seg["sidewalk"] is None else ru[f"sidewalk_{sidewalk}"]
+        assert f"{ru['seg_sidewalk']}: {word}" in facts, facts
+        here = sum(1 for j in junctions if j["segment"] == index)
+        assert (ru["step_junctions"].format(n=here) in facts) == (here > 0), facts
         turn = seg["turn"]
         if seg.get("heading"):
             assert ru[f"compass_{seg['heading']['compass']}"] in title, title
@@ -210,7 +225,11 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     unknown = browser.find_elements(
         By.CSS_SELECTOR, ".leaflet-marker-pane .jol-marker-unknown_stretch"
     )
-    assert len(markers) == barriers + 2 + len(unknown)
+    junction_markers = browser.find_elements(
+        By.CSS_SELECTOR, ".leaflet-marker-pane .jol-marker-junction"
+    )
+    assert len(junction_markers) == len(junctions)
+    assert len(markers) == barriers + 2 + len(unknown) + len(junctions)
     # Downloads point at the same route.
     links = [
         a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".downloads a")
