@@ -756,3 +756,21 @@ def test_every_profile_parameter_has_a_label_in_every_language() -> None:
     for lang, table in translations().items():
         missing = sorted(k for k in PARAMETERS if f"param_{k}" not in table)
         assert not missing, (lang, missing)
+
+
+def test_place_kinds_in_the_almaty_index_are_said_in_every_language(router: Any) -> None:
+    """Every `key=value` category in the real place index has words in ru, kk and en,
+    so the page never shows "tourism=hotel"; values that are not OSM words (a
+    mapper's free text) are shown as typed."""
+    import pyarrow.parquet as pq
+
+    from web.page import translations
+
+    table = pq.read_table(router.graph.directory / settings.PLACES_FILENAME).to_pydict()
+    categories = {c for c in table["category"] if c and re.fullmatch(r"[a-z_]+=[a-z0-9_:]+", c)}
+    kinds = set(table["kind"])
+    assert len(categories) > 50 and "address" in kinds
+    for lang, words in translations().items():
+        missing = sorted(c for c in categories if "osm_" + c.replace("=", "_") not in words)
+        assert not missing, (lang, missing)
+        assert all(f"place_kind_{k}" in words for k in kinds), lang

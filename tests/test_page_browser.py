@@ -211,6 +211,11 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     assert said > 0
     barriers = sum(len(s["barriers"]) for s in route["segments"])
     assert len(browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")) == barriers
+    # The gate and bollard of unknown passability say so where they are met.
+    unsure = ru["attr_wheelchair"].format(v=ru["value_unknown"])
+    said_unsure = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")]
+    warned = next(w for w in route["warnings"] if w["code"] == "barrier_unknown_passability")
+    assert sum(unsure in text for text in said_unsure) == len(warned["barriers"]) > 0
     # Warnings are said in the page's language, not as the API's English messages.
     shown = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".warnings li")]
     assert len(shown) == len(route["warnings"]) > 0

@@ -746,7 +746,9 @@
     else params["delete"]("overrides");
     if (query.depart_at) params.set("depart_at", query.depart_at);
     else params["delete"]("depart_at");
-    window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+    // Commas are legal in a query; unescaped, "from=43.25,76.94" stays readable.
+    var query = params.toString().replace(/%2C/gi, ",");
+    window.history.replaceState(null, "", window.location.pathname + "?" + query);
   }
 
   // Fill the form from a shared address and plan it; false if it holds no plan.
