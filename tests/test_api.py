@@ -729,6 +729,7 @@ def _error_codes() -> set[str]:
         r"code=\"(\w+)\"",
         r"error_response\(\s*\"(\w+)\"",
         r"_STATUS = \{([^}]*)\}",
+        r"_HTTP_CODES\.get\([^)]*\"(\w+)\"\)",
     )
     for folder in ("routing", "web"):
         for path in (settings.REPO_ROOT / folder).rglob("*.py"):
@@ -743,7 +744,7 @@ def test_every_error_code_is_said_in_every_language() -> None:
     from web.page import translations
 
     codes = _error_codes()
-    assert {"no_accessible_route", "outside_area", "not_found", "artifact_invalid"} <= codes
+    assert {"no_accessible_route", "not_found", "artifact_invalid", "http_error"} <= codes
     for lang, table in translations().items():
         missing = sorted(c for c in codes if f"error_{c}" not in table)
         assert not missing, (lang, missing)
