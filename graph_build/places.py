@@ -18,6 +18,9 @@ facility    amenity, shop, tourism, healthcare, office, leisure, government or b
             relations)
 entrance    entrance=* nodes that are named or lie on a facility way (their name is then
             the facility's name and `parent_id` the facility's place_id)
+address     any node or way with addr:street and addr:housenumber, named
+            "<street>, <number>" so "Абая 23" finds it; its place_id is "a" + the
+            object's (a named building is then both a facility and an address)
 ==========  ==============================================================================
 
 The display `name` is `name`, else `name:ru`, `name:kk`, `name:en` (first present).
@@ -105,7 +108,7 @@ _RAW_KEYS = {
 }
 _POSITIVE = frozenset({"yes", "designated", "contrasted"})
 _PARTIAL = frozenset({"limited", "partial", "incorrect", "primitive"})
-_ACCESS_FREE_KINDS = frozenset({"street"})
+_ACCESS_FREE_KINDS = frozenset({"street", "address"})
 
 COLUMNS = (
     "place_id",
@@ -336,6 +339,7 @@ class _Collector(osmium.SimpleHandler):
         if "entrance" in tags:
             # Decided after the way pass: unnamed entrances count only on a facility.
             self.entrances[n.id] = (tags, lat, lon)
+        self._address("node", n.id, tags, lat, lon, (lat, lon, lat, lon))
         name = _display_name(tags)
         if not name:
             return
@@ -364,6 +368,10 @@ class _Collector(osmium.SimpleHandler):
             coords[0].append(alat)
             coords[1].append(alon)
         tags = dict(w.tags)
+        if tags.get("addr:housenumber") and tags.get("addr:street"):
+            lat, lon = _centroid(alat, alon)
+            bbox = (float(alat.min()), float(alon.min()), float(alat.max()), float(alon.max()))
+            self._address("way", w.id, tags, lat, lon, bbox)
         name = _display_name(tags)
         if not name:
             return
@@ -389,6 +397,24 @@ class _Collector(osmium.SimpleHandler):
         if found[0] == "facility":
             for ref in refs:
                 self.entrance_parent.setdefault(ref, (f"w{w.id}", name))
+
+    def _address(
+        self,
+        osm_type: str,
+        osm_id: int,
+        tags: Mapping[str, str],
+        lat: float,
+        lon: float,
+        bbox: tuple[float, float, float, float],
+    ) -> None:
+        """A row for an object's street address, so a house number can be searched."""
+        street, number = tags.get("addr:street", "").strip(), tags.get("addr:housenumber", "")
+        if not street or not number.strip():
+            return
+        found = ("address", "")
+        row = _row(osm_type, osm_id, found, f"{street}, {number.strip()}", {}, lat, lon, bbox)
+        row["place_id"] = "a" + str(row["place_id"])
+        self.rows.append(row)
 
     def finish(self, relations: Mapping[int, dict[str, str]]) -> None:
         """Emit rows that need the whole file: streets, relations, entrances."""

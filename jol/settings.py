@@ -52,7 +52,7 @@ def default_graph_dir() -> Path:
 
 
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
-ARTIFACT_FORMAT_VERSION = 4
+ARTIFACT_FORMAT_VERSION = 5  # 5: places.parquet holds street addresses
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second

@@ -363,7 +363,9 @@ class RouteBuilder:
         }
         all_barriers = [b for s in segments for b in s["barriers"]]
         route["barrier_counts"] = _count_kinds(all_barriers)
+        route["unmapped_junctions"] = self._unmapped_junctions(edges, lo)
         route["unknown"] = self._unknown(edges, lengths, all_barriers)
+        route["unknown"]["junctions"] = len(route["unmapped_junctions"])
         return route
 
     def _unknown(self, edges: np.ndarray, lengths: np.ndarray, barriers: list[dict]) -> dict:
@@ -387,11 +389,14 @@ class RouteBuilder:
                 np.isnan(a["edge_width_m"][edges]) & ~a["edge_is_road"][edges]
             ),
             "lit_m": unknown_length(a["edge_lit"][edges] == UNKNOWN),
-            "junctions": self._unmapped_junctions(edges),
         }
 
-    def _unmapped_junctions(self, edges: np.ndarray) -> int:
-        """Street intersections passed where no crossing or kerb is mapped.
+    def _unmapped_junctions(self, edges: np.ndarray, lo: np.ndarray) -> list[dict]:
+        """Street intersections passed where no crossing or kerb is mapped, in path order.
+
+        Each is the node (OSM id, lat, lon) and `segment`, the index of the step
+        it belongs to: the step that starts there when the way changes at it,
+        so a blind traveller hears of the street to cross where the turn is said.
 
         An intersection is a node where three or more street ends meet
         (driveways and tracks aside). There the person may cross a street, with
@@ -400,7 +405,7 @@ class RouteBuilder:
         intersections passed, not streets crossed.
         """
         if len(edges) < 2:
-            return 0
+            return []
         a = self.a
         into, out = edges[:-1], edges[1:]
         nodes = self.graph.edge_v[into]
@@ -410,7 +415,13 @@ class RouteBuilder:
             | a["edge_is_crossing"][into]
             | a["edge_is_crossing"][out]
         )
-        return int(np.count_nonzero((self.graph.node_street_degree[nodes] >= 3) & ~mapped))
+        at = np.flatnonzero((self.graph.node_street_degree[nodes] >= 3) & ~mapped)
+        # Leg i + 1 leaves the junction; its segment is the last one starting at or before it.
+        segment = np.searchsorted(lo, at + 1, side="right") - 1
+        return [
+            self._node_point(int(nodes[i])) | {"segment": int(k)}
+            for i, k in zip(at.tolist(), segment.tolist(), strict=True)
+        ]
 
 
 def _count_kinds(barriers: list[dict]) -> dict[str, int]:

@@ -17,6 +17,12 @@ every script and spelling:
 4. anything not a letter or digit becomes a space; doubled letters collapse
    ("Сейфуллина" and "Seifulin" meet).
 
+A query that is only a kind of place ("метро", "pharmacy", "қонақ үй",
+`_KIND_WORDS`) finds the places of that kind first, named so or not, then
+names that merely contain the word: "метро" must not answer a nightclub called
+"Metro" before a metro station. Addresses ("ул. Абая 23", from
+`addr:street` + `addr:housenumber`) are places of kind "address".
+
 Rank (best first): exact name (also ignoring street words like "ул.", "пр.",
 "даңғылы") > every query word is a prefix of a name word > the query is a
 substring of a name; within each, a name whose street word is of the query's
@@ -37,9 +43,10 @@ import pyarrow.parquet as pq
 
 from jol import settings
 
-KINDS = ("street", "station", "stop", "facility", "entrance")
+KINDS = ("street", "station", "stop", "facility", "entrance", "address")
 # Streets and stations are what people name as a destination most often.
-_KIND_RANK = {"street": 0, "station": 0, "stop": 1, "facility": 2, "entrance": 3}
+_KIND_RANK = {"street": 0, "station": 0, "stop": 1, "address": 1, "facility": 2, "entrance": 3}
+_KIND_TIER = -1  # a place of the kind the query names: ahead of every name match
 _ACCESS_GROUPS = ("mobility", "musculoskeletal", "visual", "hearing")
 _NAME_COLUMNS = ("name", "name_ru", "name_kk", "name_en", "name_int")
 _EARTH_RADIUS_M = 6_371_008.8
@@ -143,6 +150,41 @@ _STREET_KIND_OF = {
 _STREET_WORDS = frozenset(_STREET_KIND_OF)
 
 
+# Words people type for a kind of place (ru, kk, en) -> the OSM categories meant.
+_SUBWAY = ("station=subway", "railway=subway", "railway=subway_entrance")
+_KIND_WORDS_RAW: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("метро", "метрополитен", "станция метро", "метро станциясы", "metro", "subway"): _SUBWAY,
+    ("вокзал", "жд вокзал", "теміржол вокзалы", "railway station"): (
+        "railway=station",
+        "railway=halt",
+    ),
+    ("автовокзал", "bus station"): ("amenity=bus_station",),
+    ("остановка", "аялдама", "bus stop"): (
+        "highway=bus_stop",
+        "public_transport=platform",
+        "public_transport=stop_position",
+    ),
+    ("гостиница", "отель", "қонақ үй", "hotel"): ("tourism=hotel",),
+    ("аптека", "дәріхана", "pharmacy"): ("amenity=pharmacy",),
+    ("больница", "аурухана", "hospital"): ("amenity=hospital",),
+    ("банк", "bank"): ("amenity=bank",),
+    ("банкомат", "atm"): ("amenity=atm",),
+    ("школа", "мектеп", "school"): ("amenity=school",),
+    ("университет", "university"): ("amenity=university",),
+    ("парк", "саябақ", "park"): ("leisure=park",),
+    ("кинотеатр", "cinema"): ("amenity=cinema",),
+    ("театр", "theatre"): ("amenity=theatre",),
+    ("музей", "мұражай", "museum"): ("tourism=museum",),
+    ("супермаркет", "supermarket"): ("shop=supermarket",),
+    ("почта", "пошта", "post office"): ("amenity=post_office",),
+    ("полиция", "police"): ("amenity=police",),
+    ("аэропорт", "әуежай", "airport"): ("aeroway=aerodrome",),
+}
+_KIND_WORDS = {
+    normalize(word): categories for words, categories in _KIND_WORDS_RAW.items() for word in words
+}
+
+
 def _street_kind(key: str) -> str:
     """The first street-type kind named in a normalized key; "" if none."""
     return next((_STREET_KIND_OF[w] for w in key.split() if _STREET_KIND_OF.get(w)), "")
@@ -187,6 +229,7 @@ class PlaceIndex:
         self._entry_street_kind = np.array([_street_kind(k) for k in keys], dtype=str)
         self._entry_padded = np.array([" " + k for k in keys], dtype=str)
         self._kind = np.array(columns["kind"], dtype=str)
+        self._category = np.array([c or "" for c in columns["category"]], dtype=str)
 
     @classmethod
     def load(cls, directory: Path) -> PlaceIndex:
@@ -222,12 +265,13 @@ class PlaceIndex:
         if allowed is not None:
             tier[~np.isin(self._kind[self._entry_place], list(allowed))] = _NO_MATCH
         hit = np.flatnonzero(tier < _NO_MATCH)
-        if hit.size == 0:
-            return []
         # Best tier per place: sort hits by (place, tier) and keep each place's first.
         by_place = hit[np.lexsort((tier[hit], self._entry_place[hit]))]
         places, first = np.unique(self._entry_place[by_place], return_index=True)
         tiers = tier[by_place[first]]
+        places, tiers = self._with_kind_matches(nq, places, tiers, allowed)
+        if places.size == 0:
+            return []
         if here is None:
             dist = np.zeros(len(places))
         else:
@@ -243,6 +287,27 @@ class PlaceIndex:
             )
         )
         return [self._result(int(places[j])) for j in order[:limit]]
+
+    def _with_kind_matches(
+        self,
+        nq: str,
+        places: np.ndarray,
+        tiers: np.ndarray,
+        allowed: frozenset[str] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Add the places of the kind the query names (if it names one) at `_KIND_TIER`."""
+        categories = _KIND_WORDS.get(nq)
+        if categories is None:
+            return places, tiers
+        meant = np.isin(self._category, list(categories))
+        if allowed is not None:
+            meant &= np.isin(self._kind, list(allowed))
+        kind_places = np.flatnonzero(meant)
+        merged = np.concatenate([kind_places, places])
+        merged_tiers = np.concatenate([np.full(kind_places.size, _KIND_TIER), tiers])
+        order = np.lexsort((merged_tiers, merged))
+        unique, first = np.unique(merged[order], return_index=True)
+        return unique, merged_tiers[order][first]
 
     def _validated_query(self, q: str) -> str:
         if not isinstance(q, str) or not q.strip():

@@ -49,6 +49,7 @@ WARNING_CODES = (
     "slope_estimated",
     "unlit_after_dark",
     "unmapped_junctions",
+    "barrier_unknown_passability",
 )
 
 
@@ -64,6 +65,31 @@ def _cares_about_crossings(profile: Profile) -> bool:
         profile.params["max_kerb_cm"] < highest_kerb_cm
         or profile.params["crossing_no_tactile_s"] > 0
     )
+
+
+def _unknown_barriers(route: dict, profile: Profile) -> list[dict]:
+    """A warning listing gates, bollards and the like whose wheelchair passability is unknown.
+
+    Only for profiles that refuse `wheelchair=no`: for them an untagged gate
+    may be the one that stops the chair, so each is named with its place.
+    """
+    if not profile.params["avoid_wheelchair_no"]:
+        return []
+    barriers = [
+        {"kind": b["barrier"] or "barrier", "osm_type": b["osm_type"], "osm_id": b["osm_id"]}
+        | {"lat": b["lat"], "lon": b["lon"], "segment": index}
+        for index, segment in enumerate(route["segments"])
+        for b in segment["barriers"]
+        if b["kind"] == "barrier" and b["wheelchair"] == "unknown"
+    ]
+    if not barriers:
+        return []
+    warning = _warning(
+        "barrier_unknown_passability",
+        "{n} barrier(s) on the way (gates, bollards) of unknown wheelchair passability",
+        n=len(barriers),
+    )
+    return [warning | {"barriers": barriers}]
 
 
 def _check_point(point: object, name: str) -> tuple[float, float]:
@@ -424,15 +450,20 @@ class Router:
         dark = conditions is not None and not (
             conditions["daylight"] and conditions["daylight_at_arrival"]
         )
-        if dark and unlit_m:
+        # Unknown lighting may well be dark: a profile that needs light hears of it too.
+        needs_light = profile.params["unlit_factor"] > 1
+        unknown_lit_m = unknown["lit_m"]
+        if dark and (unlit_m or (needs_light and unknown_lit_m)):
             warnings.append(
                 _warning(
                     "unlit_after_dark",
-                    "it will be dark on at least part of the way and {m} m of the route "
-                    "are known to be unlit",
+                    "it will be dark on at least part of the way: {m} m of the route "
+                    "are known to be unlit and lighting is unknown on {unknown_m} m",
                     m=round(unlit_m),
+                    unknown_m=round(unknown_lit_m),
                 )
             )
+        warnings.extend(_unknown_barriers(route, profile))
         return warnings
 
     def info(self) -> dict:

@@ -642,3 +642,136 @@ def test_osm_words_on_the_real_graphs_are_said_in_every_language(almaty: Any, os
         for key in ("surface", "smoothness"):
             for word in profile["parameters"][f"{key}_factors"]:
                 assert all(f"osm_{key}_{word}" in table for table in tables.values()), word
+
+
+# ---------- issue 9: what the answer says, where ----------
+
+
+def _route(client: Any, spec: dict, **changes: Any) -> dict:
+    response = client.post("/api/v1/route", json=_route_body(**changes))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json()
+    _check(spec, "RouteAnswer", answer)
+    return answer["routes"][0]
+
+
+def test_unmapped_junctions_are_listed_where_they_are(client: Any, router: Any, spec: dict) -> None:
+    """Each junction is a node on the route's line, inside the step it is said in."""
+    route = _route(client, spec, profile="wheelchair_manual")
+    junctions = route["unmapped_junctions"]
+    assert len(junctions) == route["unknown"]["junctions"] > 0
+    a = router.graph.arrays
+    node_of = {int(osm): n for n, osm in enumerate(a["node_osmid"].tolist())}
+    coords = [(round(x, 7), round(y, 7)) for x, y in route["geometry"]["coordinates"]]
+    segments = [j["segment"] for j in junctions]
+    assert segments == sorted(segments)
+    for junction in junctions:
+        node = node_of[junction["osm_id"]]
+        assert junction["osm_type"] == "node"
+        assert (junction["lat"], junction["lon"]) == (
+            round(float(a["node_lat"][node]), 7),
+            round(float(a["node_lon"][node]), 7),
+        )
+        first, last = route["segments"][junction["segment"]]["coordinates_range"]
+        assert (junction["lon"], junction["lat"]) in coords[first : last + 1]
+        assert router.graph.node_street_degree[node] >= 3
+
+
+def test_gate_and_bollard_of_unknown_passability_warn_a_wheelchair_user(
+    client: Any, spec: dict
+) -> None:
+    """The README's wheelchair route passes a gate and a bollard (way 24040664) untagged."""
+    route = _route(client, spec, profile="wheelchair_manual")
+    warning = next(w for w in route["warnings"] if w["code"] == "barrier_unknown_passability")
+    met = [
+        (i, b)
+        for i, s in enumerate(route["segments"])
+        for b in s["barriers"]
+        if b["kind"] == "barrier" and b["wheelchair"] == "unknown"
+    ]
+    assert warning["params"] == {"n": len(met)}
+    assert [
+        (b["kind"], b["osm_id"], b["lat"], b["lon"], b["segment"]) for b in warning["barriers"]
+    ] == [(b["barrier"], b["osm_id"], b["lat"], b["lon"], i) for i, b in met]
+    kinds = {b["kind"] for b in warning["barriers"]}
+    assert {"gate", "bollard"} <= kinds
+    ways = {route["segments"][b["segment"]]["osm_way_id"] for b in warning["barriers"]}
+    assert 24040664 in ways
+    # Walking, nobody asks whether a chair fits through.
+    walking = _route(client, spec, profile="default")
+    assert "barrier_unknown_passability" not in {w["code"] for w in walking["warnings"]}
+
+
+def test_unknown_lighting_after_dark_is_a_warning_for_who_needs_light(
+    client: Any, router: Any, spec: dict
+) -> None:
+    night = "2026-12-06T21:30"
+    route = _route(client, spec, profile="low_vision", depart_at=night)
+    low_vision = next(p for p in router.profiles() if p["name"] == "low_vision")
+    assert low_vision["parameters"]["unlit_factor"] > 1
+    warning = next(w for w in route["warnings"] if w["code"] == "unlit_after_dark")
+    unlit_m = sum(s["length_m"] for s in route["segments"] if s["lit"] == "no")
+    assert warning["params"] == {"m": round(unlit_m), "unknown_m": round(route["unknown"]["lit_m"])}
+    assert warning["params"]["unknown_m"] > 0
+    # A profile indifferent to light hears only of ways known to be unlit.
+    chair = _route(client, spec, profile="wheelchair_manual", depart_at=night)
+    known_unlit = sum(s["length_m"] for s in chair["segments"] if s["lit"] == "no")
+    assert ("unlit_after_dark" in {w["code"] for w in chair["warnings"]}) == (known_unlit > 0)
+
+
+def _error_codes() -> set[str]:
+    """Every error code the API can answer, read from the code that raises them."""
+    from web.errors import _HTTP_CODES
+
+    codes = set(_HTTP_CODES.values()) | {"internal_error"}
+    patterns = (
+        r"RoutingError\(\s*\"(\w+)\"",
+        r"code=\"(\w+)\"",
+        r"error_response\(\s*\"(\w+)\"",
+        r"_STATUS = \{([^}]*)\}",
+        r"_HTTP_CODES\.get\([^)]*\"(\w+)\"\)",
+    )
+    for folder in ("routing", "web"):
+        for path in (settings.REPO_ROOT / folder).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for pattern in patterns:
+                for found in re.findall(pattern, text):
+                    codes |= set(re.findall(r"\"(\w+)\"", found)) if "\n" in found else {found}
+    return codes
+
+
+def test_every_error_code_is_said_in_every_language() -> None:
+    from web.page import translations
+
+    codes = _error_codes()
+    assert {"no_accessible_route", "not_found", "artifact_invalid", "http_error"} <= codes
+    for lang, table in translations().items():
+        missing = sorted(c for c in codes if f"error_{c}" not in table)
+        assert not missing, (lang, missing)
+
+
+def test_every_profile_parameter_has_a_label_in_every_language() -> None:
+    from routing.profiles import PARAMETERS
+    from web.page import translations
+
+    for lang, table in translations().items():
+        missing = sorted(k for k in PARAMETERS if f"param_{k}" not in table)
+        assert not missing, (lang, missing)
+
+
+def test_place_kinds_in_the_almaty_index_are_said_in_every_language(router: Any) -> None:
+    """Every `key=value` category in the real place index has words in ru, kk and en,
+    so the page never shows "tourism=hotel"; values that are not OSM words (a
+    mapper's free text) are shown as typed."""
+    import pyarrow.parquet as pq
+
+    from web.page import translations
+
+    table = pq.read_table(router.graph.directory / settings.PLACES_FILENAME).to_pydict()
+    categories = {c for c in table["category"] if c and re.fullmatch(r"[a-z_]+=[a-z0-9_:]+", c)}
+    kinds = set(table["kind"])
+    assert len(categories) > 50 and "address" in kinds
+    for lang, words in translations().items():
+        missing = sorted(c for c in categories if "osm_" + c.replace("=", "_") not in words)
+        assert not missing, (lang, missing)
+        assert all(f"place_kind_{k}" in words for k in kinds), lang

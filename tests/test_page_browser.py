@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from web_fixtures import STEEP_FROM, STEEP_OVERRIDES, STEEP_TO
+from web_fixtures import ALMATY_FROM, ALMATY_TO, STEEP_FROM, STEEP_OVERRIDES, STEEP_TO
 
 from jol import settings
 
@@ -174,11 +174,26 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     expected = router.route((place["lat"], place["lon"]), (to_lat, to_lon), "wheelchair_manual")
     route = expected["routes"][0]
     assert len(steps) == len(route["segments"])
+    # The summary names the unmapped junctions and never counts "0 kerbs, 0 crossings".
+    junctions = route["unmapped_junctions"]
+    assert junctions, "the README route passes unmapped junctions"
+    assert ru["count_junctions"].format(n=len(junctions)) in status.lower(), status
+    assert ru["count_kerbs"].format(n=0) not in status.lower(), status
+    assert ru["count_crossings"].format(n=0) not in status.lower(), status
     # Each step says where to turn (clock face) and names its kind of way in
-    # Russian, not as OSM spells it.
+    # Russian, not as OSM spells it; what is unknown follows the instruction;
+    # its sidewalk and its unmapped junctions are said.
     said = 0
-    for step, seg in zip(steps, route["segments"], strict=True):
+    for index, (step, seg) in enumerate(zip(steps, route["segments"], strict=True)):
         title = step.find_element(By.CLASS_NAME, "step-title").text
+        badge = step.find_element(By.CSS_SELECTOR, ".step-title .access-badge").text
+        assert title.endswith(badge) and not title.startswith(badge), title
+        facts = step.find_element(By.CLASS_NAME, "facts").text
+        sidewalk = seg["sidewalk"] if seg["sidewalk"] in ("yes", "no") else "unknown"
+        word = ru["sidewalk_footway"] if seg["sidewalk"] is None else ru[f"sidewalk_{sidewalk}"]
+        assert f"{ru['seg_sidewalk']}: {word}" in facts, facts
+        here = sum(1 for j in junctions if j["segment"] == index)
+        assert (ru["step_junctions"].format(n=here) in facts) == (here > 0), facts
         turn = seg["turn"]
         if seg.get("heading"):
             assert ru[f"compass_{seg['heading']['compass']}"] in title, title
@@ -196,6 +211,11 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     assert said > 0
     barriers = sum(len(s["barriers"]) for s in route["segments"])
     assert len(browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")) == barriers
+    # The gate and bollard of unknown passability say so where they are met.
+    unsure = ru["attr_wheelchair"].format(v=ru["value_unknown"])
+    said_unsure = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")]
+    warned = next(w for w in route["warnings"] if w["code"] == "barrier_unknown_passability")
+    assert sum(unsure in text for text in said_unsure) == len(warned["barriers"]) > 0
     # Warnings are said in the page's language, not as the API's English messages.
     shown = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".warnings li")]
     assert len(shown) == len(route["warnings"]) > 0
@@ -210,7 +230,11 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     unknown = browser.find_elements(
         By.CSS_SELECTOR, ".leaflet-marker-pane .jol-marker-unknown_stretch"
     )
-    assert len(markers) == barriers + 2 + len(unknown)
+    junction_markers = browser.find_elements(
+        By.CSS_SELECTOR, ".leaflet-marker-pane .jol-marker-junction"
+    )
+    assert len(junction_markers) == len(junctions)
+    assert len(markers) == barriers + 2 + len(unknown) + len(junctions)
     # Downloads point at the same route.
     links = [
         a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, ".downloads a")
@@ -426,3 +450,165 @@ def test_night_departure_by_keyboard_says_it_is_dark(
     links = [a.get_attribute("href") for a in anchors]
     assert links and all("depart_at=2026-12-06T21%3A30" in h for h in links), links
     assert _page_errors(browser) == []
+
+
+# ---------- issue 9: the answer and the page ----------
+
+# A wheelchair trip the foothills make impossible (issue 9), inputs only.
+FAILING_FROM = (43.2567, 76.9286)
+FAILING_TO = (43.2330, 76.9760)
+
+
+def _plan_typed(browser: Any, start: tuple[float, float], end: tuple[float, float]) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    _tab_to(browser, "from-input")
+    _press(browser, f"{start[0]}, {start[1]}")
+    _tab_to(browser, "to-input")
+    _press(browser, f"{end[0]}, {end[1]}")
+    _tab_to(browser, "submit-button")
+    _press(browser, Keys.ENTER)
+
+
+def _option_values(browser: Any) -> list[str]:
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#profile-select option')].map(o => o.value)"
+    )
+
+
+def test_profiles_start_with_the_wheelchair_and_remember_the_choice(
+    browser: Any, live_server: str, router: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    names = sorted(p["name"] for p in router.profiles())
+    _open(browser, live_server + "/?lang=en", fresh=True)
+    offered = _option_values(browser)
+    assert sorted(offered) == names
+    assert offered[0] == "wheelchair_manual"
+    assert browser.find_element(By.ID, "profile-select").get_attribute("value") == offered[0]
+    assert offered != names, "ordered by internal name, so 'blind' came first"
+    assert offered[-1] == "default", "plain walking is the last choice on this planner"
+    low_vision = next(p for p in router.profiles() if p["name"] == "low_vision")
+    _choose_profile_by_keyboard(browser, low_vision, "en")
+    _open(browser, live_server + "/?lang=en")
+    assert browser.find_element(By.ID, "profile-select").get_attribute("value") == "low_vision"
+    browser.execute_script("window.localStorage.clear();")
+
+
+def test_a_plan_is_in_the_address_and_opening_it_plans_it_again(
+    browser: Any, live_server: str, router: Any
+) -> None:
+    from urllib.parse import parse_qs, urlparse
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    overrides = {"max_kerb_cm": 4}
+    depart = "2026-12-06T21:30"
+    _open(browser, live_server + "/?lang=en", fresh=True)
+    _tab_to(browser, "limits-summary")
+    _press(browser, Keys.ENTER)
+    _tab_to(browser, "limit-max_kerb_cm")
+    _press(browser, Keys.CONTROL, "a", Keys.NULL, str(overrides["max_kerb_cm"]))
+    browser.execute_script("document.getElementById('depart-input').value = arguments[0]", depart)
+    _plan_typed(browser, ALMATY_FROM, ALMATY_TO)
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#steps > li"))
+    shared = browser.current_url
+    query = {k: v[0] for k, v in parse_qs(urlparse(shared).query).items()}
+    assert query["profile"] == "wheelchair_manual"
+    assert query["from"] == f"{ALMATY_FROM[0]},{ALMATY_FROM[1]}"
+    assert query["to"] == f"{ALMATY_TO[0]},{ALMATY_TO[1]}"
+    assert json.loads(query["overrides"]) == overrides
+    assert query["depart_at"] == depart
+
+    # Someone else opens the link: a fresh page, nothing remembered.
+    browser.get("about:blank")
+    _open(browser, shared, fresh=True)
+    steps = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#steps > li"))
+    expected = router.route(
+        ALMATY_FROM, ALMATY_TO, "wheelchair_manual", overrides, datetime.fromisoformat(depart)
+    )
+    assert len(steps) == len(expected["routes"][0]["segments"])
+    assert browser.find_element(By.ID, "limit-max_kerb_cm").get_attribute("value") == "4"
+    assert browser.find_element(By.ID, "depart-input").get_attribute("value") == depart
+    assert browser.find_element(By.ID, "profile-select").get_attribute("value") == (
+        "wheelchair_manual"
+    )
+    browser.execute_script("window.localStorage.clear();")
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_errors_are_said_in_the_page_language_from_their_code(
+    browser: Any, live_server: str, router: Any, lang: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from routing.errors import RoutingError
+
+    far = (43.0, 70.0)  # a steppe far west of Almaty
+    with pytest.raises(RoutingError) as caught:
+        router.route(far, (43.2449, 76.9499), "wheelchair_manual")
+    table = _i18n()[lang]
+    _open(browser, live_server + f"/?lang={lang}", fresh=True)
+    _plan_typed(browser, far, (43.2449, 76.9499))
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, ".error-box"))
+    status = browser.find_element(By.ID, "status").text
+    results = browser.find_element(By.ID, "results-body").text
+    assert status == table[f"error_{caught.value.code}"]
+    assert caught.value.message not in results and caught.value.message not in status
+
+
+def test_a_failed_wheelchair_route_lists_its_blockers_with_their_values(
+    browser: Any, live_server: str, router: Any, axe_source: str
+) -> None:
+    """The issue's Almaty pair: whatever the router names, the page shows, translated."""
+    from selenium.webdriver.common.by import By
+
+    from routing.errors import RoutingError
+
+    with pytest.raises(RoutingError) as caught:
+        router.route(FAILING_FROM, FAILING_TO, "wheelchair_manual")
+    details = caught.value.details
+    ru = _i18n()["ru"]
+    _open(browser, live_server + "/?lang=ru", fresh=True)
+    _plan_typed(browser, FAILING_FROM, FAILING_TO)
+    items = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#blocking-list li"))
+    assert len(items) == len(details["blocking"]) > 0
+    for item, block in zip(items, details["blocking"], strict=True):
+        assert ru[f"reason_{block['reason']}"] in item.text, item.text
+        if isinstance(block.get("grade_pct"), (int, float)):
+            assert ru["attr_grade"].split("{")[0] in item.text, item.text
+        if isinstance(block.get("kerb_cm"), (int, float)):
+            assert ru["attr_kerb_limit"].split("{")[0] in item.text, item.text
+    candidate = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path.jol-candidate")
+    assert bool(candidate) == bool((details.get("candidate") or {}).get("geometry"))
+    shown = browser.find_elements(By.CSS_SELECTOR, "#suggestions li")
+    assert len(shown) == len(details.get("suggestions") or [])
+    _assert_no_violations(_axe(browser, axe_source), "the page explaining a failed route in ru")
+
+
+def test_place_search_says_kinds_in_the_page_language(
+    browser: Any, live_server: str, router: Any
+) -> None:
+    import pyarrow.parquet as pq
+    from selenium.webdriver.common.by import By
+
+    places = pq.read_table(router.graph.directory / settings.PLACES_FILENAME).to_pydict()
+    hotel = next(
+        name
+        for name, category in zip(places["name"], places["category"], strict=True)
+        if category == "tourism=hotel" and len(name) > 3
+    )
+    kk = _i18n()["kk"]
+    _open(browser, live_server + "/?lang=kk", fresh=True)
+    _tab_to(browser, "to-input")
+    _press(browser, hotel)
+    box = browser.find_element(By.ID, "to-input")
+    _wait(browser, lambda b: box.get_attribute("aria-expanded") == "true")
+    metas = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#to-listbox .option-meta")]
+    assert metas and not any("=" in m for m in metas), metas
+    assert any(kk["osm_tourism_hotel"] in m for m in metas), metas
+    assert not any(kk["value_unknown"] in m for m in metas), metas
+    note = browser.find_element(By.ID, "to-places-note")
+    assert note.is_displayed() and note.text == kk["places_no_ratings"]

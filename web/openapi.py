@@ -187,6 +187,24 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 },
             },
             "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
+            "unmapped_junctions": {
+                "type": "array",
+                "description": "each street intersection counted in unknown.junctions: its OSM "
+                "node, position and `segment`, the index of the step it belongs to",
+                "items": {"$ref": "#/components/schemas/PlacedNode"},
+            },
+        },
+    }
+    placed_node = {
+        "type": "object",
+        "required": ["osm_id", "osm_type", "lat", "lon", "segment"],
+        "properties": {
+            "kind": {"type": "string", "description": "barrier=* value (warnings only)"},
+            "osm_id": {"type": "integer"},
+            "osm_type": {"const": "node"},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "segment": {"type": "integer", "minimum": 0},
         },
     }
     snap_point = {
@@ -246,8 +264,14 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 },
                 "message": {"type": "string", "description": "English"},
                 "params": {"type": "object", "additionalProperties": {"type": "number"}},
+                "barriers": {
+                    "type": "array",
+                    "description": "barrier_unknown_passability: each barrier and where",
+                    "items": {"$ref": "#/components/schemas/PlacedNode"},
+                },
             },
         },
+        "PlacedNode": placed_node,
         "LineString": line,
         "Route": route,
         "RouteAnswer": {

@@ -31,8 +31,25 @@
     bollard: "╎",
     other: "!",
     unknown_stretch: "?",
+    junction: "+",
     blocking: "✕",
   };
+  // The candidate route a profile cannot take: red and dash-dot, unlike any route line.
+  var CANDIDATE_STYLE = { color: "#a1001b", weight: 5, dashArray: "12 6 2 6" };
+  // Profiles in the order people are offered them: those the planner exists
+  // for first, walking last; a profile not listed follows, by its label.
+  var PROFILE_ORDER = [
+    "wheelchair_manual",
+    "wheelchair_electric",
+    "pram",
+    "limited_mobility",
+    "elderly",
+    "blind",
+    "low_vision",
+    "deaf",
+    "default",
+  ];
+  var PROFILE_KEY = "jol.profile";
   var ACCESS_STYLES = {
     ok: { color: "#0b5d1e", weight: 6, dashArray: null },
     unknown: { color: "#8a4b00", weight: 6, dashArray: "10 8" },
@@ -258,8 +275,9 @@
     return L.divIcon({
       className: "jol-marker jol-marker-" + kind + (extraClass ? " " + extraClass : ""),
       html: '<span role="img" aria-label="' + escapeAttr(label) + '">' + glyph + "</span>",
-      iconSize: [26, 26],
-      iconAnchor: [13, 13],
+      // Junctions are many and small: they must not hide the route line.
+      iconSize: kind === "junction" ? [18, 18] : [26, 26],
+      iconAnchor: kind === "junction" ? [9, 9] : [13, 13],
     });
   }
 
@@ -390,7 +408,7 @@
     this.active = -1;
     this.listbox.textContent = "";
     places.forEach(function (place, i) {
-      var meta = [place.category || place.kind].filter(Boolean).join(" · ");
+      var meta = [placeKindText(place), placeAccessText(place)].filter(Boolean).join(" · ");
       var li = el("li", { id: self.end + "-option-" + i, role: "option", "aria-selected": "false" }, [
         el("span", { class: "option-name", text: placeName(place) }),
         meta ? el("span", { class: "option-meta", text: " — " + meta }) : null,
@@ -404,10 +422,15 @@
       self.listbox.appendChild(li);
     });
     var status = document.getElementById("places-status");
+    // Said once for the list rather than "unknown" on every row.
+    var unrated = places.length && !places.some(placeAccessText);
+    var note = document.getElementById(this.end + "-places-note");
+    note.textContent = unrated ? t("places_no_ratings") : "";
+    note.hidden = !unrated;
     if (places.length) {
       this.listbox.hidden = false;
       this.input.setAttribute("aria-expanded", "true");
-      status.textContent = t("places_count", { n: places.length });
+      status.textContent = t("places_count", { n: places.length }) + (unrated ? " " + t("places_no_ratings") : "");
     } else {
       this.close();
       status.textContent = t("places_none");
@@ -436,6 +459,7 @@
 
   Combobox.prototype.close = function () {
     this.listbox.hidden = true;
+    document.getElementById(this.end + "-places-note").hidden = true;
     this.input.setAttribute("aria-expanded", "false");
     this.input.removeAttribute("aria-activedescendant");
     this.active = -1;
@@ -479,6 +503,19 @@
     }
   };
 
+  // "tourism=hotel" said in the page's language; the kind when there is no tag.
+  function placeKindText(place) {
+    var tag = /^([a-z_]+)=(.+)$/.exec(place.category || "");
+    if (tag) return osmText(tag[1], tag[2]);
+    return place.kind ? t("place_kind_" + place.kind) : "";
+  }
+
+  // Only a rating the data really has; "unknown" is said once for the list.
+  function placeAccessText(place) {
+    var rating = place.access && place.access.mobility;
+    return rating && has("place_access_" + rating) ? t("place_access_" + rating) : "";
+  }
+
   function placeName(place) {
     var names = place.names || {};
     return names[state.lang] || place.name || names.ru || names.en || names.kk || "";
@@ -508,13 +545,42 @@
 
   function renderProfiles() {
     var select = document.getElementById("profile-select");
-    var chosen = select.value;
+    var chosen = select.value || storedProfile() || PROFILE_ORDER[0];
     select.textContent = "";
-    state.profiles.forEach(function (p) {
+    orderedProfiles().forEach(function (p) {
       select.appendChild(el("option", { value: p.name, text: localized(p.title) || p.name }));
     });
-    if (chosen) select.value = chosen;
+    select.value = chosen;
+    if (select.value !== chosen && select.options.length) select.selectedIndex = 0;
     renderProfileDetails(false);
+  }
+
+  function orderedProfiles() {
+    function rank(p) {
+      var i = PROFILE_ORDER.indexOf(p.name);
+      return i < 0 ? PROFILE_ORDER.length : i;
+    }
+    return state.profiles.slice().sort(function (a, b) {
+      var byRank = rank(a) - rank(b);
+      if (byRank) return byRank;
+      return (localized(a.title) || a.name).localeCompare(localized(b.title) || b.name, state.lang);
+    });
+  }
+
+  function storedProfile() {
+    try {
+      return window.localStorage.getItem(PROFILE_KEY);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function rememberProfile(name) {
+    try {
+      window.localStorage.setItem(PROFILE_KEY, name);
+    } catch (e) {
+      /* storage may be disabled; the choice still holds for this visit */
+    }
   }
 
   function renderProfileDetails(resetValues) {
@@ -643,6 +709,7 @@
     var depart = document.getElementById("depart-input").value;
     if (depart) body.depart_at = depart;
     state.lastQuery = body;
+    shareInUrl(body);
     setStatus(t("searching"));
     document.getElementById("results").setAttribute("aria-busy", "true");
     fetch("/api/v1/route", {
@@ -665,6 +732,57 @@
       .then(function () {
         document.getElementById("results").removeAttribute("aria-busy");
       });
+  }
+
+  // The plan goes into the address, so it can be bookmarked or sent and
+  // opening it plans the same route again (see restoreFromUrl).
+  function shareInUrl(query) {
+    if (!window.history || !window.history.replaceState) return;
+    var params = new URLSearchParams(window.location.search);
+    params.set("from", query.from.lat + "," + query.from.lon);
+    params.set("to", query.to.lat + "," + query.to.lon);
+    params.set("profile", query.profile);
+    if (query.overrides && Object.keys(query.overrides).length) params.set("overrides", JSON.stringify(query.overrides));
+    else params["delete"]("overrides");
+    if (query.depart_at) params.set("depart_at", query.depart_at);
+    else params["delete"]("depart_at");
+    // Commas are legal in a query; unescaped, "from=43.25,76.94" stays readable.
+    var query = params.toString().replace(/%2C/gi, ",");
+    window.history.replaceState(null, "", window.location.pathname + "?" + query);
+  }
+
+  // Fill the form from a shared address and plan it; false if it holds no plan.
+  function restoreFromUrl() {
+    var params = new URLSearchParams(window.location.search);
+    var from = parseCoords(params.get("from") || "");
+    var to = parseCoords(params.get("to") || "");
+    if (!from || !to) return false;
+    [["from", from], ["to", to]].forEach(function (pair) {
+      var input = document.getElementById(pair[0] + "-input");
+      input.value = formatCoords(pair[1].lat, pair[1].lon);
+      setPoint(pair[0], pair[1].lat, pair[1].lon, input.value);
+    });
+    var select = document.getElementById("profile-select");
+    var profile = params.get("profile");
+    if (profile && orderedProfiles().some(function (p) { return p.name === profile; })) {
+      select.value = profile;
+      renderProfileDetails(true);
+    }
+    var overrides = {};
+    try {
+      overrides = JSON.parse(params.get("overrides") || "{}") || {};
+    } catch (e) {
+      overrides = {};
+    }
+    Object.keys(overrides).forEach(function (key) {
+      var input = document.getElementById("limit-" + key);
+      if (!input) return;
+      if (input.type === "checkbox") input.checked = Boolean(overrides[key]);
+      else input.value = String(overrides[key]);
+    });
+    document.getElementById("depart-input").value = params.get("depart_at") || "";
+    document.getElementById("route-form").requestSubmit();
+    return true;
   }
 
   function setStatus(text) {
@@ -702,7 +820,7 @@
   // Generic OSM barriers arrive as kind "barrier" with the barrier=* value beside it.
   function barrierKind(b) {
     var kind = b.kind === "barrier" && b.barrier ? b.barrier : b.kind;
-    return BARRIER_GLYPHS[kind] && kind !== "unknown_stretch" && kind !== "blocking" ? kind : "other";
+    return BARRIER_GLYPHS[kind] && ["unknown_stretch", "junction", "blocking"].indexOf(kind) < 0 ? kind : "other";
   }
 
   function barrierText(b) {
@@ -721,8 +839,37 @@
     ["signals", "sound", "vibration", "tactile_paving", "handrail"].forEach(function (key) {
       if (b[key] !== undefined) parts.push(t("attr_" + key, { v: yesNo(b[key]) }));
     });
+    if (b.kind === "barrier" && b.wheelchair !== undefined) parts.push(t("attr_wheelchair", { v: yesNo(b.wheelchair) }));
     if (b.reason) parts.push(has("reason_" + b.reason) ? t("reason_" + b.reason) : b.message || String(b.reason));
+    measuredParts(b).forEach(function (part) {
+      parts.push(part);
+    });
     return parts.length ? name + ": " + parts.join(", ") : name;
+  }
+
+  // The measured value of a blocking barrier beside the limit it breaks.
+  function measuredParts(b) {
+    var parts = [];
+    if (typeof b.grade_pct === "number") {
+      parts.push(t("attr_grade", {
+        grade: num(Math.abs(b.grade_pct), 1),
+        length: typeof b.length_m === "number" ? distance(b.length_m) : t("value_unknown"),
+        limit: typeof b.limit_pct === "number" ? num(b.limit_pct, 2) : t("value_unknown"),
+      }));
+    }
+    if (typeof b.kerb_cm === "number") {
+      parts.push(t("attr_kerb_limit", {
+        kerb: num(b.kerb_cm, 1),
+        limit: typeof b.limit_cm === "number" ? num(b.limit_cm, 1) : t("value_unknown"),
+      }));
+    }
+    if (typeof b.width_m === "number") {
+      parts.push(t("attr_width_limit", {
+        width: num(b.width_m, 2),
+        limit: typeof b.limit_m === "number" ? num(b.limit_m, 2) : t("value_unknown"),
+      }));
+    }
+    return parts;
   }
 
   function renderRoute(answer, announce) {
@@ -798,7 +945,8 @@
     body.appendChild(el("h3", { id: "steps-heading", text: t("steps_heading") }));
     var list = el("ol", { id: "steps", class: "steps", "aria-labelledby": "steps-heading" });
     var counts = { kerb: 0, crossing: 0, steps: 0, other: 0, unknown: 0 };
-    (route.segments || []).forEach(function (seg) {
+    var junctions = route.unmapped_junctions || [];
+    (route.segments || []).forEach(function (seg, index) {
       var access = segmentAccess(seg, profile);
       if (access === "unknown") counts.unknown += 1;
       var range = seg.coordinates_range || [0, coords.length - 1];
@@ -817,7 +965,10 @@
           .bindTooltip(t("barrier_unknown_stretch"))
           .addTo(markerLayer);
       }
-      list.appendChild(segmentItem(seg, access, counts));
+      var here = junctions.filter(function (j) {
+        return j.segment === index;
+      });
+      list.appendChild(segmentItem(seg, access, counts, here));
     });
     body.appendChild(list);
 
@@ -833,18 +984,30 @@
     if (latlngs.length > 1) map.fitBounds(L.latLngBounds(latlngs), { padding: [30, 30], animate: false });
 
     if (announce) {
+      var junctionCount = junctions.length || (route.unknown || {}).junctions || 0;
       setStatus(
         t("route_found", {
           distance: distance(route.distance_m),
           duration: duration(route.duration_s),
-          kerbs: counts.kerb,
-          crossings: counts.crossing,
-          steps_count: counts.steps,
-          other: counts.other,
-          unknown: counts.unknown,
+          details: countsText(counts, junctionCount),
         })
       );
     }
+  }
+
+  // Only what is there: "0 kerbs, 0 crossings" on a route through sixteen
+  // unmapped junctions would say the way is clear when nobody knows.
+  function countsText(counts, junctions) {
+    var parts = [];
+    if (junctions) parts.push(t("count_junctions", { n: junctions }));
+    if (counts.kerb) parts.push(t("count_kerbs", { n: counts.kerb }));
+    if (counts.crossing) parts.push(t("count_crossings", { n: counts.crossing }));
+    if (counts.steps) parts.push(t("count_steps", { n: counts.steps }));
+    if (counts.other) parts.push(t("count_other", { n: counts.other }));
+    if (!parts.length) parts.push(t("count_none"));
+    if (counts.unknown) parts.push(t("count_unknown", { n: counts.unknown }));
+    var text = parts.join("; ");
+    return text.charAt(0).toUpperCase() + text.slice(1) + ".";
   }
 
   // What to do where the step starts, said as a blind traveller is taught:
@@ -858,20 +1021,25 @@
     return t(key) + " (" + t("turn_clock", { h: turn.clock }) + ")";
   }
 
-  function segmentItem(seg, access, counts) {
+  function sidewalkText(seg) {
+    if (seg.sidewalk === null) return t("sidewalk_footway");
+    return t("sidewalk_" + (seg.sidewalk === "yes" || seg.sidewalk === "no" ? seg.sidewalk : "unknown"));
+  }
+
+  function segmentItem(seg, access, counts, junctions) {
     var name = seg.name || t("unnamed");
     var turn = turnText(seg);
     // A sidewalk or crossing says more than the footway it is mapped as.
     var kind = seg.footway ? osmText("footway", seg.footway) : seg.highway ? osmText("highway", seg.highway) : "";
     var li = el("li", { class: "step step-" + access });
     li.appendChild(
+      // What to do comes first; how much is known about it follows.
       el("p", { class: "step-title" }, [
-        el("span", { class: "access-badge access-" + access, text: t("access_" + access) }),
-        " ",
         turn ? el("span", { class: "turn", text: turn + ": " }) : "",
         el("strong", { text: name }),
         kind ? " (" + kind + ")" : "",
-        " — " + t("seg_length", { length: distance(seg.length_m), duration: duration(seg.duration_s) }),
+        " — " + t("seg_length", { length: distance(seg.length_m), duration: duration(seg.duration_s) }) + " ",
+        el("span", { class: "access-badge access-" + access, text: t("access_" + access) }),
       ])
     );
     var inc = seg.incline || {};
@@ -889,8 +1057,14 @@
       el("li", { text: t("seg_incline") + ": " + incText }),
       el("li", { text: t("seg_width") + ": " + (seg.width === "unknown" || seg.width === undefined ? t("value_unknown") : t("meters", { n: num(seg.width, 1) })) }),
       el("li", { text: t("seg_lit") + ": " + yesNo(seg.lit) }),
+      seg.sidewalk !== undefined ? el("li", { class: "sidewalk", text: t("seg_sidewalk") + ": " + sidewalkText(seg) }) : null,
+      junctions.length ? el("li", { class: "junctions", text: t("step_junctions", { n: junctions.length }) }) : null,
     ]);
     li.appendChild(facts);
+    junctions.forEach(function (j) {
+      var label = t("junction_point");
+      L.marker([j.lat, j.lon], { icon: markerIcon("junction", label), keyboard: false }).bindTooltip(label).addTo(markerLayer);
+    });
     var barriers = seg.barriers || [];
     if (barriers.length) {
       var ul = el("ul", { class: "barriers" });
@@ -953,14 +1127,17 @@
     body.textContent = "";
     routeLayer.clearLayers();
     markerLayer.clearLayers();
-    var known = ["invalid_request", "unknown_profile", "invalid_override", "outside_area", "no_accessible_route", "network"];
-    var summary = t(known.indexOf(error.code) >= 0 ? "error_" + error.code : "error_other");
+    // Said from the code in the page's language: the server's message is English.
+    var summary = t(has("error_" + error.code) ? "error_" + error.code : "error_other");
+    var details = error.details || {};
     var box = el("div", { class: "error-box" }, [
       el("h3", { text: t("error_heading") }),
       el("p", { text: summary }),
-      error.message ? el("p", { class: "detail", text: error.message }) : null,
+      typeof details.field === "string" ? el("p", { class: "detail", text: t("error_field", { field: details.field }) }) : null,
     ]);
-    var blocking = (error.details && error.details.blocking) || [];
+    var candidate = drawCandidate(details.candidate);
+    if (candidate) box.appendChild(el("p", { id: "candidate-note", text: t("candidate_note", { distance: candidate }) }));
+    var blocking = details.blocking || [];
     if (blocking.length) {
       box.appendChild(el("p", { text: t("blocking_heading") }));
       var ul = el("ul", { class: "barriers", id: "blocking-list" });
@@ -985,9 +1162,54 @@
       });
       box.appendChild(ul);
     }
+    var suggestions = suggestionItems(details.suggestions);
+    if (suggestions.length) {
+      box.appendChild(el("p", { text: t("suggestions_heading") }));
+      box.appendChild(el("ul", { id: "suggestions", class: "suggestions" }, suggestions));
+    }
     body.appendChild(box);
-    fitToPoints(blocking);
-    if (announce) setStatus(summary + (error.message ? " " + error.message : ""));
+    fitToPoints(blocking.concat(candidatePoints(details.candidate)));
+    if (announce) setStatus(summary);
+  }
+
+  // The best route the profile cannot take, drawn so the blockers are seen on it;
+  // answers its length in words, or "" when the server sent none.
+  function drawCandidate(candidate) {
+    var coords = candidate && candidate.geometry && candidate.geometry.coordinates;
+    if (!coords || coords.length < 2) return "";
+    var latlngs = candidatePoints(candidate).map(function (p) {
+      return [p.lat, p.lon];
+    });
+    L.polyline(latlngs, { color: "#ffffff", weight: CANDIDATE_STYLE.weight + 4, opacity: 0.9, interactive: false }).addTo(routeLayer);
+    L.polyline(latlngs, { color: CANDIDATE_STYLE.color, weight: CANDIDATE_STYLE.weight, dashArray: CANDIDATE_STYLE.dashArray, className: "jol-candidate" })
+      .bindTooltip(t("candidate_legend"))
+      .addTo(routeLayer);
+    return typeof candidate.distance_m === "number" ? distance(candidate.distance_m) : t("value_unknown");
+  }
+
+  function candidatePoints(candidate) {
+    var coords = (candidate && candidate.geometry && candidate.geometry.coordinates) || [];
+    return coords.map(function (c) {
+      return { lat: c[1], lon: c[0] };
+    });
+  }
+
+  function suggestionItems(suggestions) {
+    return (suggestions || []).map(function (s) {
+      var params = s.params || {};
+      var vars = {};
+      Object.keys(params).forEach(function (k) {
+        vars[k] = params[k];
+      });
+      if (params.profile) {
+        var match = state.profiles.filter(function (p) {
+          return p.name === params.profile;
+        })[0];
+        vars.profile = match ? localized(match.title) || match.name : params.profile;
+      }
+      if (!has("suggestion_" + s.code)) return el("li", { text: t("suggestion_other", { code: String(s.code) }) });
+      return el("li", { text: t("suggestion_" + s.code, vars) });
+    });
   }
 
   // Show the chosen ends and the given points (e.g. blocking barriers) together.
@@ -1011,7 +1233,10 @@
         el("li", {}, [el("span", { class: "line-sample line-" + access, "aria-hidden": "true" }), " " + t("access_" + access)])
       );
     });
-    ["kerb", "crossing", "steps", "elevator", "gate", "bollard", "other", "unknown_stretch", "blocking"].forEach(function (kind) {
+    legend.appendChild(
+      el("li", {}, [el("span", { class: "line-sample line-candidate", "aria-hidden": "true" }), " " + t("candidate_legend")])
+    );
+    ["kerb", "crossing", "steps", "elevator", "gate", "bollard", "other", "junction", "unknown_stretch", "blocking"].forEach(function (kind) {
       legend.appendChild(
         el("li", {}, [
           el("span", { class: "glyph jol-marker-" + kind, "aria-hidden": "true", text: BARRIER_GLYPHS[kind] }),
@@ -1061,7 +1286,8 @@
       applyLanguage(ev.target.value);
       rememberLanguage(ev.target.value);
     });
-    document.getElementById("profile-select").addEventListener("change", function () {
+    document.getElementById("profile-select").addEventListener("change", function (ev) {
+      rememberProfile(ev.target.value);
       renderProfileDetails(true);
     });
     document.getElementById("limits-reset").addEventListener("click", function () {
@@ -1080,6 +1306,7 @@
     });
     applyLanguage(state.lang);
     loadProfiles().then(function () {
+      restoreFromUrl();
       document.body.setAttribute("data-ready", "true");
     });
   }
