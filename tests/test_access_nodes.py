@@ -179,3 +179,55 @@ def test_an_uncounted_flight_keeps_the_whole_flight_penalty(oslo: Router) -> Non
     per_step = metrics.profile.params["steps_known_s_per_step"]
     expected = np.minimum(a["edge_step_count"] * per_step, flight_s) * share
     assert np.allclose(added[counted], expected[counted])
+
+
+_OPEN_FOOT = ("yes", "designated", "permissive")
+
+
+def _forbidden(tags: dict, impassable: list[str]) -> str | None:
+    """Why raw OSM tags close a node or way to a wheelchair, or None."""
+    if tags.get("wheelchair") == "no":
+        return "wheelchair=no"
+    if tags.get("foot") == "no":
+        return "foot=no"
+    closed = tags.get("access") in ("no", "private") and tags.get("foot") not in _OPEN_FOOT
+    if closed and tags.get("wheelchair") != "yes":
+        return f"access={tags['access']}"
+    if tags.get("barrier") in impassable:
+        return f"barrier={tags['barrier']}"
+    return None
+
+
+@pytest.mark.parametrize(("city", "pairs"), [("oslo", 100), ("helsinki", 100), ("almaty", 60)])
+def test_no_wheelchair_route_passes_a_node_or_way_closed_to_it(city: str, pairs: int) -> None:
+    """Property over seeded random pairs, judged by the raw OSM tags of what the route passes."""
+    router = city_router(city)
+    index = raw_osm(city)
+    a = router.graph.arrays
+    profile = router._metrics_for("wheelchair_manual", None).profile
+    impassable = list(profile.params["impassable_barriers"])
+    ends = np.flatnonzero(
+        (a["node_component"] == 0) & (a["node_osmid"] > 0) & ~router.graph.node_has_barrier
+    )
+    rng = np.random.default_rng(10)
+    answered = matched = 0
+    for u, v in rng.choice(ends, size=(pairs, 2)):
+        try:
+            answer = router.route(
+                (a["node_lat"][u], a["node_lon"][u]),
+                (a["node_lat"][v], a["node_lon"][v]),
+                "wheelchair_manual",
+            )
+        except RoutingError:
+            continue
+        answered += 1
+        facts = index.evaluate(answer["routes"][0]["geometry"]["coordinates"])
+        matched += len(facts.nodes)
+        for node in facts.nodes:
+            why = _forbidden(index.node_tags.get(node, {}), impassable)
+            assert why is None, f"{city}: route passes node {node} ({why})"
+        for way in facts.ways:
+            why = _forbidden(index.way_tags.get(way, {}), impassable)
+            assert why is None, f"{city}: route uses way {way} ({why})"
+    assert answered >= pairs // 3
+    assert matched > answered  # the routes were really mapped back onto OSM nodes
