@@ -185,7 +185,8 @@ def _node_costs(graph: StreetGraph, p: dict) -> tuple[np.ndarray, np.ndarray]:
         blocked |= np.where(a["node_wheelchair"] == NO, BLOCK_REASONS["wheelchair_no"], 0).astype(
             np.int32
         )
-        cost = cost + np.where(a["node_wheelchair"] == 2, p["wheelchair_limited_s"], 0.0)
+    # wheelchair=limited: each profile says what it costs (0 for those it does not concern)
+    cost = cost + np.where(a["node_wheelchair"] == 2, p["wheelchair_limited_s"], 0.0)
     # access=no|private or foot=no on a gate; foot=yes reopens it, wheelchair=yes for wheels.
     closed = a["node_foot_access"] == NO
     if wheels:

@@ -231,3 +231,18 @@ def test_no_wheelchair_route_passes_a_node_or_way_closed_to_it(city: str, pairs:
             assert why is None, f"{city}: route uses way {way} ({why})"
     assert answered >= pairs // 3
     assert matched > answered  # the routes were really mapped back onto OSM nodes
+
+
+@pytest.mark.parametrize("city", ["oslo", "helsinki"])
+def test_wheelchair_limited_nodes_cost_what_each_profile_says(city: str) -> None:
+    router = city_router(city)
+    kept = _graph_nodes(router, _raw_nodes(city, lambda t: t.get("wheelchair") == "limited"))
+    if not kept:
+        pytest.skip(f"no wheelchair=limited node on a walkable way in {city}")
+    nodes = list(kept.values())
+    for profile in ("wheelchair_manual", "default"):
+        plain = router._metrics_for(profile, {"wheelchair_limited_s": 0}).costs.node_s
+        costs = router._metrics_for(profile, None)
+        extra = costs.costs.node_s[nodes] - plain[nodes]
+        wanted = costs.profile.params["wheelchair_limited_s"]
+        assert np.allclose(extra[np.isfinite(extra)], wanted)
