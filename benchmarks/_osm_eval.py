@@ -77,7 +77,20 @@ PATH_LIKE = frozenset(
 )
 _KNOWN_KERB_CLASSES = frozenset({"raised", "lowered", "flush", "rolled", "no"})
 _NO_FOOT = frozenset({"no", "private"})
-_NODE_KEYS = ("kerb", "kerb:height", "highway", "crossing", "tactile_paving", "barrier")
+_NODE_KEYS = (
+    "kerb",
+    "kerb:height",
+    "highway",
+    "crossing",
+    "tactile_paving",
+    "barrier",
+    # access on nodes: the wheelchair property test (tests/test_access_nodes.py) reads these
+    "wheelchair",
+    "access",
+    "foot",
+    "railway",
+    "entrance",
+)
 _WAY_KEYS = (
     "highway",
     "footway",
@@ -88,6 +101,7 @@ _WAY_KEYS = (
     "foot",
     "access",
     "area",
+    "wheelchair",
 )
 _HEIGHT = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(mm|cm|m)?\s*$")
 

@@ -52,8 +52,13 @@ _NODE_SPEC: dict[str, type] = {
     "wheelchair": np.int8,
     "is_elevator": np.bool_,
     "is_entrance": np.bool_,
+    "entrance": np.int16,
     "automatic_door": np.int8,
     "step_count": np.int16,
+    "access": np.int16,
+    "foot": np.int16,
+    "foot_access": np.int8,
+    "level": np.int16,
 }
 
 _EDGE_SPEC: dict[str, type] = {
@@ -110,12 +115,23 @@ def _node_row(data: dict, vocab: dict[str, _Vocab]) -> dict:
         "barrier": vocab["barrier"].code(data.get("barrier")),
         "wheelchair": T.wheelchair(data.get("wheelchair")),
         "is_elevator": highway == "elevator",
-        "is_entrance": T.first(data.get("entrance")) is not None,
+        "is_entrance": T.entrance_kind(data) is not None,
+        "entrance": vocab["entrance"].code(T.entrance_kind(data)),
         "automatic_door": T.tristate(
             data.get("automatic_door"), yes=("yes", "motion", "button", "continuous")
         ),
         "step_count": T.step_count(data.get("step_count")),
+        "access": vocab["access"].code(data.get("access")),
+        "foot": vocab["access"].code(data.get("foot")),
+        "foot_access": T.foot_access(data),
+        "level": vocab["level"].code(data.get("level")),
     }
+
+
+def blank_node_row() -> dict[str, object]:
+    """Every ``node_*`` value of a node with no tags (a point added on a way)."""
+    vocab = {name: _Vocab() for name in ("kerb", "barrier", "entrance", "access", "level")}
+    return _node_row({"x": math.nan, "y": math.nan}, vocab) | {"osmid": 0}
 
 
 def _edge_row(data: dict, vocab: dict[str, _Vocab]) -> dict:
@@ -181,7 +197,18 @@ def graph_to_arrays(graph: nx.MultiDiGraph) -> tuple[dict[str, np.ndarray], dict
     """
     vocab = {
         name: _Vocab(keep_case=name == "name")
-        for name in ("highway", "footway", "name", "surface", "smoothness", "kerb", "barrier")
+        for name in (
+            "highway",
+            "footway",
+            "name",
+            "surface",
+            "smoothness",
+            "kerb",
+            "barrier",
+            "entrance",
+            "access",
+            "level",
+        )
     }
     node_ids = {osmid: index for index, osmid in enumerate(graph.nodes)}
     node_rows = []

@@ -23,7 +23,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graph_build.arrays import graph_to_arrays
+from graph_build.arrays import blank_node_row, graph_to_arrays
 from graph_build.artifact import (
     ARRAYS,
     ARTIFACT_FILES,
@@ -40,6 +40,7 @@ from graph_build.artifact import (
 from graph_build.elevation import Dem, directed_grades
 from graph_build.osm_io import prepare_osm_xml, scan_osm
 from graph_build.places import build_places, write_places
+from graph_build.split import split_long_edges
 from graph_build.street import load_pedestrian_graph
 from jol import settings
 
@@ -55,7 +56,7 @@ def _inputs(osm: Path, dems: Sequence[Path]) -> list[dict]:
     return entries
 
 
-def artifact_is_current(out_dir: Path, inputs: list[dict]) -> bool:
+def artifact_is_current(out_dir: Path, inputs: list[dict], max_piece_m: float = 0.0) -> bool:
     """True if `out_dir` holds an intact artifact compiled from exactly `inputs`."""
     try:
         manifest = read_manifest(out_dir)
@@ -65,6 +66,8 @@ def artifact_is_current(out_dir: Path, inputs: list[dict]) -> bool:
         return False
     key = [(i["kind"], i["sha256"]) for i in inputs]
     if [(i["kind"], i["sha256"]) for i in manifest.get("inputs", [])] != key:
+        return False
+    if manifest.get("graph", {}).get("max_piece_m", 0.0) != max_piece_m:
         return False
     return verify_artifacts(out_dir, manifest) == []
 
@@ -165,17 +168,21 @@ def build_street_artifact(
     dems: Sequence[Path] = (),
     city: str = "",
     force: bool = False,
+    split: bool = True,
     progress: Callable[[str], None] = print,
 ) -> dict:
     """Compile `osm` (and optional DEM tiles) into `out_dir`; returns the manifest.
 
     Skips the work and returns the existing manifest when the artifact is
-    current (same input hashes, intact files) unless `force`.
+    current (same input hashes, intact files) unless `force`. With a DEM, long
+    edges are cut into pieces of at most ``settings.EDGE_MAX_PIECE_M`` unless
+    `split` is False (kept for before/after comparisons in benchmarks).
     """
     started = time.perf_counter()
     osm, out_dir = Path(osm), Path(out_dir)
     inputs = _inputs(osm, [Path(p) for p in dems])
-    if not force and artifact_is_current(out_dir, inputs):
+    max_piece_m = settings.EDGE_MAX_PIECE_M if split and dems else 0.0
+    if not force and artifact_is_current(out_dir, inputs, max_piece_m):
         progress(f"artifact in {out_dir} is current; nothing to build")
         return json.loads((out_dir / MANIFEST).read_text())
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -187,6 +194,9 @@ def build_street_artifact(
     progress(f"compiling {graph.number_of_nodes()} nodes, {graph.number_of_edges()} directed edges")
     arrays, vocab = graph_to_arrays(graph)
     del graph
+    if max_piece_m > 0:
+        arrays = split_long_edges(arrays, _reverse_edges(arrays), max_piece_m, blank_node_row())
+        progress(f"cut long edges: {len(arrays['node_lat'])} nodes, {len(arrays['edge_u'])} edges")
     progress(
         "slopes from " + (", ".join(Path(p).name for p in dems) if dems else "incline tags only")
     )
@@ -213,7 +223,11 @@ def build_street_artifact(
             "ways_dropped": prepared.ways_dropped,
             "tag_counts": summary.tag_counts,
         },
-        "graph": {"nodes": len(arrays["node_lat"]), "edges": len(arrays["edge_u"])},
+        "graph": {
+            "nodes": len(arrays["node_lat"]),
+            "edges": len(arrays["edge_u"]),
+            "max_piece_m": max_piece_m,
+        },
         "artifacts": {name: sha256_file(out_dir / name) for name in ARTIFACT_FILES},
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))

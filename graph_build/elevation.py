@@ -282,6 +282,12 @@ def _local_metres(
     return (lon1 - lon0) * _M_PER_DEG_LAT * coslat, (lat1 - lat0) * _M_PER_DEG_LAT
 
 
+def cumulative_length_m(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Distance (m) of each vertex of one polyline from its first vertex."""
+    east, north = _local_metres(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    return np.concatenate(([0.0], np.cumsum(np.hypot(east, north))))
+
+
 def _cumulative_length(
     lat: NDArray[np.float64], lon: NDArray[np.float64], offsets: NDArray[np.int64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:

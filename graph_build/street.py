@@ -2,7 +2,8 @@
 
 osmnx parses the file and merges chains of degree-2 nodes, but two rules keep
 accessibility facts from being merged away: every barrier node (kerb, crossing,
-gate, elevator, entrance...) stays a graph node, and edges never merge across
+gate, elevator, entrance, station entrance, any node tagged ``wheelchair``,
+``access`` or ``foot``) stays a graph node, and edges never merge across
 OSM ways, so each edge belongs to exactly one way and one set of tags.
 """
 
@@ -28,6 +29,10 @@ _BARRIER_NODE_KEYS = (
     "tactile_paving",
     "entrance",
     "door",
+    # Access facts on any node: they block or warn only if the node stays in the graph.
+    "wheelchair",
+    "access",
+    "foot",
 )
 _NEVER_WALKABLE = frozenset({"motorway", "motorway_link"})
 
@@ -60,6 +65,8 @@ def is_walkable(data: dict) -> bool:
 
 def _is_barrier_node(data: dict) -> bool:
     if any(T.first(data.get(key)) for key in _BARRIER_NODE_KEYS):
+        return True
+    if T.entrance_kind(data) is not None:
         return True
     return (T.first(data.get("highway")) or "") in _BARRIER_HIGHWAYS
 

@@ -41,7 +41,18 @@ NODE_TAGS = (
     "ramp:wheelchair",
     "step_count",
     "name",
+    # Access on a node (a private gate, a station entrance closed to wheelchairs).
+    "railway",
+    "access",
+    "foot",
 )
+
+# Entrances to stations and buildings: `railway` values that are a door to walk through.
+RAILWAY_ENTRANCES = frozenset({"subway_entrance", "train_station_entrance"})
+
+# Access values that close a way or node to the public; `foot` values that reopen it on foot.
+ACCESS_CLOSED = frozenset({"no", "private"})
+FOOT_OPEN = frozenset({"yes", "designated", "permissive"})
 
 # Way tags osmnx must load.
 WAY_TAGS = (
@@ -264,3 +275,32 @@ def crossing_markings(tags: dict) -> int:
     if crossing == "unmarked":
         return NO
     return UNKNOWN
+
+
+def entrance_kind(tags: dict) -> str | None:
+    """What kind of entrance a node is (``subway_entrance``, ``main``, ``door``...), or None.
+
+    ``railway=subway_entrance`` is an entrance even without an ``entrance`` tag; the
+    2012 Almaty data and many city extracts tag metro entrances only that way.
+    """
+    railway = (first(tags.get("railway")) or "").lower()
+    if railway in RAILWAY_ENTRANCES:
+        return railway
+    for key in ("entrance", "door"):
+        word = (first(tags.get(key)) or "").lower()
+        if word and word != "no":
+            return "door" if key == "door" and word == "yes" else word
+    return None
+
+
+def foot_access(tags: dict) -> int:
+    """Whether a pedestrian may pass: NO (``foot=no``, or ``access=no|private`` not reopened
+    by ``foot=yes|designated|permissive``), YES (``foot`` opens it) or UNKNOWN (nothing said).
+    """
+    foot = (first(tags.get("foot")) or "").lower()
+    if foot == "no":
+        return NO
+    if foot in FOOT_OPEN:
+        return YES
+    access = (first(tags.get("access")) or "").lower()
+    return NO if access in ACCESS_CLOSED else UNKNOWN

@@ -52,7 +52,7 @@ def default_graph_dir() -> Path:
 
 
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
-ARTIFACT_FORMAT_VERSION = 5  # 5: places.parquet holds street addresses
+ARTIFACT_FORMAT_VERSION = 6  # 5: places hold street addresses; 6: long edges cut, node access arrays
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second
@@ -63,6 +63,9 @@ SNAP_CANDIDATES = 16  # nearest edge samples examined when snapping a point
 # one SRTM pixel is ~90 m and most edges are shorter.
 GRADE_SMOOTHING_M = 90.0
 DEM_SAMPLE_SPACING_M = 15.0
+# With a DEM, edges longer than this are cut into equal pieces (metres; 0 = never),
+# so one steep stretch blocks only its ~100 m, not a kilometres-long edge.
+EDGE_MAX_PIECE_M = 120.0
 
 # HTTP limits
 MAX_REQUEST_BYTES = 64 * 1024

@@ -22,7 +22,7 @@ from routing.turns import add_turns
 Leg = tuple[int, float, float]
 
 _TRI = {YES: "yes", NO: "no", UNKNOWN: "unknown"}
-_NODE_REASONS = {"kerb_too_high", "kerb_unknown", "barrier", "wheelchair_no"}
+_NODE_REASONS = {"kerb_too_high", "kerb_unknown", "barrier", "wheelchair_no", "access_no"}
 _REASON_TEXT = {
     "steps": "steps",
     "kerb_too_high": "kerb higher than the profile allows",
@@ -36,6 +36,7 @@ _REASON_TEXT = {
     "smoothness": "surface too rough for the profile",
     "wheelchair_no": "tagged not wheelchair accessible",
     "barrier": "barrier impassable for the profile",
+    "access_no": "closed to the public (access=no/private or foot=no)",
 }
 
 
@@ -121,20 +122,36 @@ class RouteBuilder:
                 {
                     "kind": "barrier",
                     "barrier": self.graph.word("barrier", a["node_barrier"][node]),
-                    "wheelchair": _tri(a["node_wheelchair"][node])
-                    if a["node_wheelchair"][node] != 2
-                    else "limited",
                 }
+                | self._access(node)
                 | self._node_point(node)
             )
         if a["node_is_elevator"][node]:
-            found.append({"kind": "elevator"} | self._node_point(node))
+            found.append({"kind": "elevator"} | self._access(node) | self._node_point(node))
         if a["node_is_entrance"][node]:
             found.append(
-                {"kind": "entrance", "automatic_door": _tri(a["node_automatic_door"][node])}
+                {
+                    "kind": "entrance",
+                    "entrance": self.graph.word("entrance", a["node_entrance"][node]) or "yes",
+                    "automatic_door": _tri(a["node_automatic_door"][node]),
+                }
+                | self._access(node)
                 | self._node_point(node)
             )
+        named = a["node_barrier"][node] or a["node_is_elevator"][node]
+        if not (named or a["node_is_entrance"][node]) and self.graph.node_has_restriction[node]:
+            found.append({"kind": "restriction"} | self._access(node) | self._node_point(node))
         return found
+
+    def _access(self, node: int) -> dict:
+        """A node's own access tags, as the route and a refusal report them."""
+        a = self.a
+        wheelchair = int(a["node_wheelchair"][node])
+        return {
+            "wheelchair": "limited" if wheelchair == 2 else _tri(wheelchair),
+            "access": self.graph.word("access", a["node_access"][node]) or "unknown",
+            "foot": self.graph.word("access", a["node_foot"][node]) or "unknown",
+        }
 
     def edge_barriers(self, edge: int) -> list[dict]:
         """Barriers that are the edge itself: steps, a crossing way, a kerb tagged on the way."""

@@ -32,6 +32,7 @@ BLOCK_REASONS = {
     "smoothness": 512,
     "wheelchair_no": 1024,
     "barrier": 2048,
+    "access_no": 4096,
 }
 
 
@@ -78,6 +79,19 @@ def _travel_time(graph: StreetGraph, p: dict) -> np.ndarray:
     steps = graph.arrays["edge_step_count"]
     climbed = np.where(steps >= 0, steps, graph.edge_length_m / 0.3)  # ~30 cm of run per step
     return np.where(graph.is_steps, time + climbed * p["steps_s_per_step"], time)
+
+
+def _flight_penalty_s(graph: StreetGraph, p: dict) -> np.ndarray:
+    """Reluctance for each flight of steps: by its step_count when mapped, else the flight rate.
+
+    Three steps are not 48: a counted flight costs per step, up to the cost of a
+    whole flight, so a short one is not worth a long detour; an uncounted flight
+    keeps the profile's policy for unknowns (the whole-flight penalty).
+    """
+    count = graph.arrays["edge_step_count"]
+    counted = np.minimum(count * p["steps_known_s_per_step"], p["steps_flight_s"])
+    per_flight = np.where(count >= 0, counted, p["steps_flight_s"])
+    return np.where(graph.is_steps, per_flight, 0.0)
 
 
 def _edge_blocks(graph: StreetGraph, p: dict) -> np.ndarray:
@@ -165,9 +179,19 @@ def _node_costs(graph: StreetGraph, p: dict) -> tuple[np.ndarray, np.ndarray]:
     barrier_words = np.array(graph.vocab["barrier"], dtype=object)
     impassable = np.isin(barrier_words, p["impassable_barriers"])
     blocked |= np.where(impassable[a["node_barrier"]], BLOCK_REASONS["barrier"], 0).astype(np.int32)
-    if p["avoid_wheelchair_no"]:
-        refuses = (a["node_wheelchair"] == NO) & ((a["node_barrier"] > 0) | a["node_is_entrance"])
-        blocked |= np.where(refuses, BLOCK_REASONS["wheelchair_no"], 0).astype(np.int32)
+    wheels = p["avoid_wheelchair_no"]  # the profile reads wheelchair=* as its own access tag
+    if wheels:
+        # Any node kept in the graph with wheelchair=no (a station entrance, an elevator, a door).
+        blocked |= np.where(a["node_wheelchair"] == NO, BLOCK_REASONS["wheelchair_no"], 0).astype(
+            np.int32
+        )
+    # wheelchair=limited: each profile says what it costs (0 for those it does not concern)
+    cost = cost + np.where(a["node_wheelchair"] == 2, p["wheelchair_limited_s"], 0.0)
+    # access=no|private or foot=no on a gate; foot=yes reopens it, wheelchair=yes for wheels.
+    closed = a["node_foot_access"] == NO
+    if wheels:
+        closed &= a["node_wheelchair"] != YES
+    blocked |= np.where(closed, BLOCK_REASONS["access_no"], 0).astype(np.int32)
     return cost, blocked
 
 
@@ -201,7 +225,7 @@ def compute_costs(graph: StreetGraph, profile: Profile) -> Costs:
     factor, factor_blocks = _edge_factors(graph, p)
     edge_blocks = _edge_blocks(graph, p) | factor_blocks
     body = time * factor + _crossing_costs(graph, p, head)
-    body += np.where(graph.is_steps, p["steps_flight_s"] * graph.steps_way_share, 0.0)
+    body += graph.steps_way_share * _flight_penalty_s(graph, p)
     kerb_cost, kerb_blocks = _kerb_costs(
         graph.arrays["edge_kerb_height_cm"], graph.arrays["edge_has_kerb"], p
     )

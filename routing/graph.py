@@ -46,8 +46,13 @@ class StreetGraph:
         self.component_size = np.bincount(arrays["node_component"])
         self.ascent_known = np.nan_to_num(arrays["edge_ascent_m"])
         self.descent_known = np.nan_to_num(arrays["edge_descent_m"])
+        # wheelchair=no|limited or access closed on a node that is no barrier, entrance or lift.
+        self.node_has_restriction = np.isin(arrays["node_wheelchair"], (0, 2)) | (
+            arrays["node_foot_access"] == 0
+        )
         self.node_has_barrier = (
-            arrays["node_has_kerb"]
+            self.node_has_restriction
+            | arrays["node_has_kerb"]
             | arrays["node_is_crossing"]
             | (arrays["node_barrier"] > 0)
             | arrays["node_is_elevator"]

@@ -83,3 +83,37 @@ def test_wheelchair_and_steps() -> None:
     assert T.step_count("many") == -1
     assert T.handrail({"handrail:left": "yes"}) == T.YES
     assert T.handrail({}) == T.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"railway": "subway_entrance"}, "subway_entrance"),  # no entrance=* needed
+        ({"railway": "train_station_entrance", "entrance": "main"}, "train_station_entrance"),
+        ({"entrance": "main"}, "main"),
+        ({"door": "yes"}, "door"),
+        ({"door": "hinged"}, "hinged"),
+        ({"entrance": "no"}, None),
+        ({"railway": "level_crossing"}, None),
+        ({}, None),
+    ],
+)
+def test_entrance_kind(tags, expected) -> None:
+    assert T.entrance_kind(tags) == expected
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"access": "private"}, T.NO),
+        ({"access": "no"}, T.NO),
+        ({"foot": "no"}, T.NO),
+        ({"access": "yes", "foot": "no"}, T.NO),  # foot is the more specific key
+        ({"access": "private", "foot": "yes"}, T.YES),  # a private gate open on foot
+        ({"access": "no", "foot": "permissive"}, T.YES),
+        ({"access": "destination"}, T.UNKNOWN),
+        ({}, T.UNKNOWN),
+    ],
+)
+def test_foot_access(tags, expected) -> None:
+    assert T.foot_access(tags) == expected
