@@ -190,9 +190,9 @@ def test_update_refuses_while_another_thread_holds_a_query(small: SmallGraph) ->
 def _real_metrics(router: Router, profile: str) -> tuple[Metric, Metric, np.ndarray]:
     g = router.graph
     cost = compute_costs(g, load_profiles()[profile]).edge_s
-    order = g.arrays["cch_order"]
-    cch = CchEngine(g.node_count, g.edge_u, g.edge_v, order).metric(cost)
-    plain = DijkstraEngine(g.node_count, g.edge_u, g.edge_v, order).metric(cost)
+    tail, head, order = (g.arrays[name] for name in ("edge_u", "edge_v", "cch_order"))
+    cch = CchEngine(g.node_count, tail, head, order).metric(cost)
+    plain = DijkstraEngine(g.node_count, tail, head, order).metric(cost)
     return cch, plain, cost
 
 
