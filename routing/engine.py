@@ -11,7 +11,9 @@ transit access walks and taxi ETAs can ask for one path (`shortest_path`), the
 costs from a few sources to many nodes (`one_to_many`, with a cost limit for
 "everything within a 10 minute walk") or a source-by-target table (`matrix`)
 without knowing which engine answers. `Metric.update` re-customises only the
-changed edges, for barrier reports that change a few costs while the service runs.
+changed edges, for barrier reports that change a few costs while the service runs;
+the binding allows it only while no query object is alive on the metric, so it is
+meant for a copy not yet handed to request threads.
 
 Weights are integers: tenths of a second (``settings.COST_SCALE``). Costs of inf
 become the library's infinity, so impassable edges are never used.
@@ -19,6 +21,7 @@ become the library's infinity, so impassable edges are never used.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
 from collections import OrderedDict
@@ -42,6 +45,9 @@ _MAX_FINITE = 10**7
 _EPSILON = 1e-6
 # Query objects a thread keeps; beyond this the least recently used is dropped (by its own thread).
 _QUERIES_PER_THREAD = 48
+# A limited one-to-many settles at most this share of the graph by local search before it
+# gives up for a CCH sweep: past it the sweep (which touches every node) is the cheaper one.
+_LOCAL_SHARE, _LOCAL_MIN_NODES = 1 / 32, 256
 _thread_queries = threading.local()
 
 # A source or target: (graph node, seconds already spent to reach it / still to go from it).
@@ -155,12 +161,76 @@ class CchEngine:
         import routingkit_cch
 
         self._lib = routingkit_cch
-        self._node_count = node_count
+        self._node_count, self._tail, self._head = node_count, tail, head
         self._cch = routingkit_cch.CCH(order.tolist(), tail.tolist(), head.tolist(), False)
 
     def metric(self, cost_s: np.ndarray) -> CchMetric:
-        weights = self._lib.CCHMetric(self._cch, to_weights(cost_s).tolist())
-        return CchMetric(self._lib, weights, self._cch, self._node_count)
+        weights = to_weights(cost_s)
+        customised = self._lib.CCHMetric(self._cch, weights.tolist())
+        return CchMetric(
+            self._lib,
+            customised,
+            self._cch,
+            _Edges(self._node_count, self._tail, self._head, weights),
+        )
+
+
+@dataclass
+class _Edges:
+    """The graph and this metric's integer weights, for the local search and `update`."""
+
+    node_count: int
+    tail: np.ndarray
+    head: np.ndarray
+    weights: np.ndarray
+
+
+class _LocalSearch:
+    """Dijkstra on a metric's own weights that stops at a cost limit or a node budget.
+
+    A CCH sweep touches every node whatever the limit; a 1 km walk settles a few
+    hundred, so within a budget a plain heap search is several times faster.
+    """
+
+    def __init__(self, edges: _Edges) -> None:
+        usable = np.flatnonzero(edges.weights < INFINITY)
+        usable = usable[np.argsort(edges.tail[usable], kind="stable")]
+        bounds = np.searchsorted(edges.tail[usable], np.arange(edges.node_count + 1))
+        self._start: list[int] = bounds.tolist()
+        self._head: list[int] = edges.head[usable].tolist()
+        self._weight: list[int] = edges.weights[usable].tolist()
+        self._edge: list[int] = usable.tolist()
+        self._tail = edges.tail
+        self.budget = max(_LOCAL_MIN_NODES, int(edges.node_count * _LOCAL_SHARE))
+
+    def run(
+        self, src: list[tuple[int, int]], limit: int
+    ) -> tuple[dict[int, int], dict[int, int]] | None:
+        """Weights and the edge each node was reached by (-1 at a seed); None past the budget."""
+        start, head, weight, edge_id = self._start, self._head, self._weight, self._edge
+        settled: dict[int, int] = {}
+        via: dict[int, int] = {}
+        heap = [(cost, node, -1) for node, cost in src if cost <= limit]
+        heapq.heapify(heap)
+        while heap:
+            cost, node, edge = heapq.heappop(heap)
+            if node in settled:
+                continue
+            settled[node], via[node] = cost, edge
+            if len(settled) > self.budget:
+                return None
+            for i in range(start[node], start[node + 1]):
+                reached = cost + weight[i]
+                if reached <= limit and head[i] not in settled:
+                    heapq.heappush(heap, (reached, head[i], edge_id[i]))
+        return settled, via
+
+    def path(self, via: dict[int, int], target: int, weight: int) -> PathResult:
+        edges, node = [], target
+        while (edge := via[node]) >= 0:
+            edges.append(edge)
+            node = int(self._tail[edge])
+        return PathResult(weight / settings.COST_SCALE, node, target, edges[::-1])
 
 
 class _Held:
@@ -213,16 +283,14 @@ class CchMetric:
     """A customised metric; thread-safe (each thread queries through its own object)."""
 
     def __init__(
-        self,
-        lib: Any,
-        metric: routingkit_cch.CCHMetric,
-        cch: routingkit_cch.CCH | None = None,
-        node_count: int = 0,
+        self, lib: Any, metric: routingkit_cch.CCHMetric, cch: routingkit_cch.CCH, edges: _Edges
     ) -> None:
         self._lib = lib
         self._metric = metric
         self._cch = cch
-        self._node_count = node_count
+        self._edges = edges
+        self._node_count = edges.node_count
+        self._local: _LocalSearch | None = None
         self._live_queries = 0
         # Reentrant: a cache entry's __del__ may run while this thread holds the lock.
         self._lock = threading.RLock()
@@ -239,6 +307,12 @@ class CchMetric:
             yield
         finally:
             self._count_queries(-1)
+
+    def _local_search(self) -> _LocalSearch:
+        with self._lock:
+            if self._local is None:
+                self._local = _LocalSearch(self._edges)
+            return self._local
 
     def new_query(self) -> Any:
         return self._lib.CCHQuery(self._metric)
@@ -278,10 +352,15 @@ class CchMetric:
         """Costs to `targets` (or every node within `limit_s`) in one CCH sweep.
 
         The binding has no cost limit, so the sweep covers the whole graph and
-        targets beyond the limit are masked afterwards.
+        targets beyond the limit are masked afterwards; every node within a small
+        limit is found by a local search instead, which settles only those.
         """
         src, limit = _seeds(sources), _limit_weight(limit_s)
         wanted = None if targets is None else _node_array(targets)
+        if wanted is None and limit_s is not None and src:
+            local = self._within(src, limit, with_paths)
+            if local is not None:
+                return local
         if not src:
             weights = np.full(self._node_count if wanted is None else len(wanted), INFINITY)
         elif wanted is None:
@@ -296,10 +375,24 @@ class CchMetric:
         paths = self._paths_to(src, wanted, cost_s) if with_paths else None
         return Reach(wanted, cost_s, paths)
 
+    def _within(self, src: list[tuple[int, int]], limit: int, with_paths: bool) -> Reach | None:
+        search = self._local_search()
+        found = search.run(src, limit)
+        if found is None:
+            return None
+        settled, via = found
+        nodes = np.array(sorted(settled), dtype=np.int64)
+        weights = np.array([settled[node] for node in nodes.tolist()], dtype=np.int64)
+        paths: list[PathResult | None] | None = None
+        if with_paths:
+            paths = [search.path(via, node, settled[node]) for node in nodes.tolist()]
+        return Reach(nodes, weights / settings.COST_SCALE, paths)
+
     @staticmethod
     def _sweep(one_to_many: Any, src: list[tuple[int, int]]) -> np.ndarray:
-        found = one_to_many.distances_from_multi(src)
-        return np.array([INFINITY if d is None else d for d in found], dtype=np.int64)
+        # None (unreachable) becomes nan on the way in: cheaper than a Python loop over every node.
+        found = np.array(one_to_many.distances_from_multi(src), dtype=np.float64)
+        return np.nan_to_num(found, nan=INFINITY).astype(np.int64)
 
     def _paths_to(
         self, src: list[tuple[int, int]], targets: np.ndarray, cost_s: np.ndarray
@@ -329,11 +422,8 @@ class CchMetric:
         thread's cached ones are dropped first; if another thread still holds one,
         `MetricInUse` is raised and nothing changes (swap in a new metric instead).
         """
-        if self._cch is None:
-            raise MetricInUse("this metric was made without its CCH; it cannot be updated")
-        changed = dict(
-            zip(_node_array(edges).tolist(), to_weights(np.asarray(cost_s)).tolist(), strict=True)
-        )
+        changed_edges, weights = _node_array(edges), to_weights(np.asarray(cost_s))
+        changed = dict(zip(changed_edges.tolist(), weights.tolist(), strict=True))
         _drop_thread_queries(self)
         with self._lock:
             if self._live_queries:
@@ -341,6 +431,11 @@ class CchMetric:
                     f"{self._live_queries} query object(s) of other threads still use this metric"
                 )
             self._lib.CCHMetricPartialUpdater(self._cch).apply(self._metric, changed)
+            # Copy-on-write, so a local search running now keeps the weights it started with.
+            updated = self._edges.weights.copy()
+            updated[changed_edges] = weights
+            self._edges = _Edges(self._node_count, self._edges.tail, self._edges.head, updated)
+            self._local = None
 
 
 class DijkstraEngine:

@@ -14,7 +14,7 @@ from small_graph import BLOCK_M, SmallGraph, small_graph
 
 from jol import settings
 from routing.costs import compute_costs
-from routing.engine import CchEngine, DijkstraEngine, Engine, Metric, MetricInUse
+from routing.engine import CchEngine, DijkstraEngine, Engine, Metric, MetricInUse, Reach
 from routing.profiles import load_profiles
 from routing.service import Router
 
@@ -196,6 +196,18 @@ def _real_metrics(router: Router, profile: str) -> tuple[Metric, Metric, np.ndar
     return cch, plain, cost
 
 
+def _check_paths(reach: Reach, seeds: dict[int, float], cost_s: np.ndarray) -> None:
+    """Each path starts at a seed, ends at its target and costs what `reach` says."""
+    assert reach.paths is not None
+    for target, total, path in zip(reach.targets, reach.cost_s, reach.paths, strict=True):
+        if path is None:
+            assert np.isinf(total)
+            continue
+        assert path.target == target
+        walked = seeds[path.source] + _path_cost_s(path.edges, cost_s)
+        assert walked == pytest.approx(total, abs=0.1)
+
+
 @pytest.mark.parametrize("city", ["almaty", "oslo"])
 @pytest.mark.parametrize("profile", ["default", "wheelchair_manual"])
 def test_one_to_many_agrees_on_real_graphs(
@@ -209,21 +221,21 @@ def test_one_to_many_agrees_on_real_graphs(
         seeds = [
             (int(u), float(s)) for u, s in zip(rng.choice(n, 2), rng.uniform(0, 60, 2), strict=True)
         ]
-        fast = cch.one_to_many(seeds, limit_s=600.0)
-        slow = plain.one_to_many(seeds, limit_s=600.0)
-        np.testing.assert_array_equal(fast.targets, slow.targets)
-        np.testing.assert_array_equal(fast.cost_s, slow.cost_s)
-        assert (fast.cost_s <= 600.0).all()
+        # A ten-minute walk, and an hour that reaches most of the city.
+        for limit_s in (600.0, 3600.0):
+            short = limit_s < 1000
+            fast = cch.one_to_many(seeds, limit_s=limit_s, with_paths=short)
+            slow = plain.one_to_many(seeds, limit_s=limit_s)
+            np.testing.assert_array_equal(fast.targets, slow.targets)
+            np.testing.assert_array_equal(fast.cost_s, slow.cost_s)
+            assert (fast.cost_s <= limit_s).all()
+            if short:
+                _check_paths(fast, dict(seeds), cost)
         targets = rng.choice(n, 200)
         fast = cch.one_to_many(seeds, targets, with_paths=True)
         slow = plain.one_to_many(seeds, targets, with_paths=True)
         np.testing.assert_array_equal(fast.cost_s, slow.cost_s)
-        assert fast.paths is not None
-        sources = dict(seeds)
-        for path, total in zip(fast.paths, fast.cost_s, strict=True):
-            if path is not None:
-                walked = sources[path.source] + _path_cost_s(path.edges, cost)
-                assert walked == pytest.approx(total, abs=0.1)
+        _check_paths(fast, dict(seeds), cost)
 
 
 @pytest.mark.parametrize("city", ["almaty", "oslo"])
