@@ -25,7 +25,7 @@ import heapq
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -236,9 +236,11 @@ class _LocalSearch:
 class _Held:
     """A query object in a thread's cache; its metric counts it until the cache drops it."""
 
-    def __init__(self, metric: CchMetric, query: Any) -> None:
-        self.metric, self.query = metric, query
+    def __init__(self, metric: CchMetric, make: Callable[[], Any]) -> None:
+        # Counted before it exists, so `update` in another thread cannot slip in between.
+        self.metric, self.query = metric, None
         metric._count_queries(+1)
+        self.query = make()
 
     def __del__(self) -> None:
         # Free the binding object before the count says it is gone.
@@ -266,11 +268,11 @@ def _query_for(metric: CchMetric, kind: str = "path") -> Any:
     if entry is not None and entry.metric is metric:
         cache.move_to_end(key)
         return entry.query
-    query = metric.new_query() if kind == "path" else metric.new_one_to_many(None)
-    cache[key] = _Held(metric, query)
+    held = _Held(metric, metric.new_query if kind == "path" else metric.new_one_to_all)
+    cache[key] = held
     while len(cache) > _QUERIES_PER_THREAD:
         cache.popitem(last=False)
-    return query
+    return held.query
 
 
 def _drop_thread_queries(metric: CchMetric) -> None:
@@ -317,10 +319,13 @@ class CchMetric:
     def new_query(self) -> Any:
         return self._lib.CCHQuery(self._metric)
 
-    def new_one_to_many(self, targets: np.ndarray | None) -> Any:
-        """A one-to-many query pinned to `targets` (None = every node)."""
-        pinned = range(self._node_count) if targets is None else targets.tolist()
-        return self._lib.CCHOneToMany(self._metric, list(pinned))
+    def new_one_to_many(self, targets: np.ndarray) -> Any:
+        """A one-to-many query pinned to `targets`."""
+        return self._lib.CCHOneToMany(self._metric, targets.tolist())
+
+    def new_one_to_all(self) -> Any:
+        """A one-to-many query pinned to every node."""
+        return self._lib.CCHOneToMany(self._metric, list(range(self._node_count)))
 
     def shortest_path(self, sources: Sequence[Seed], targets: Sequence[Seed]) -> PathResult | None:
         """Cheapest path from any (node, seconds to it) source to any (node, seconds on) target."""
@@ -450,42 +455,46 @@ class DijkstraEngine:
         return DijkstraMetric(self._n, self._tail, self._head, to_weights(cost_s))
 
 
+class _Finite:
+    """The usable edges of one weight vector; `update` replaces it whole, so a query sees one."""
+
+    def __init__(self, n: int, tail: np.ndarray, head: np.ndarray, weights: np.ndarray) -> None:
+        finite = weights < INFINITY
+        self.n, self.all_weights = n, weights
+        self.tail, self.head, self.weights = tail[finite], head[finite], weights[finite]
+        self.edge_ids = np.flatnonzero(finite)
+        self._csr: _Csr | None = None
+
+    def csr(self) -> _Csr:
+        if self._csr is None:
+            self._csr = _Csr.build(self.tail, self.head, self.weights, self.edge_ids, self.n)
+        return self._csr
+
+    def edge_between(self, a: int, b: int) -> int:
+        candidates = np.flatnonzero((self.tail == a) & (self.head == b))
+        best = candidates[np.argmin(self.weights[candidates])]
+        return int(self.edge_ids[best])
+
+
 class DijkstraMetric:
     """Dijkstra over a CSR matrix with a virtual source and target node for multi-point seeds."""
 
     def __init__(self, n: int, tail: np.ndarray, head: np.ndarray, weights: np.ndarray) -> None:
-        self._n = n
-        self._all_tail, self._all_head = np.asarray(tail), np.asarray(head)
-        self._all_weights = np.asarray(weights, dtype=np.int64).copy()
+        self._n, self._all_tail, self._all_head = n, np.asarray(tail), np.asarray(head)
+        self._edges = _Finite(n, self._all_tail, self._all_head, np.asarray(weights, np.int64))
         self._lock = threading.Lock()
-        self._prepare()
-
-    def _prepare(self) -> None:
-        finite = self._all_weights < INFINITY
-        self._tail, self._head = self._all_tail[finite], self._all_head[finite]
-        self._weights = self._all_weights[finite]
-        self._edge_ids = np.flatnonzero(finite)
-        self._graph: _Csr | None = None
-
-    def _csr(self) -> _Csr:
-        graph = self._graph
-        if graph is None:
-            graph = self._graph = _Csr.build(
-                self._tail, self._head, self._weights, self._edge_ids, self._n
-            )
-        return graph
 
     def shortest_path(self, sources: Sequence[Seed], targets: Sequence[Seed]) -> PathResult | None:
         src, dst = _seeds(sources), _seeds(targets)
         if not src or not dst:
             return None
-        n = self._n
+        g, n = self._edges, self._n
         super_source, super_target = n, n + 1
-        tails = np.concatenate([self._tail, [super_source] * len(src), [t for t, _ in dst]])
-        heads = np.concatenate([self._head, [s for s, _ in src], [super_target] * len(dst)])
+        tails = np.concatenate([g.tail, [super_source] * len(src), [t for t, _ in dst]])
+        heads = np.concatenate([g.head, [s for s, _ in src], [super_target] * len(dst)])
         # A tiny epsilon keeps zero weights as explicit sparse entries without moving the optimum.
         seeds = [w for _, w in src] + [w for _, w in dst]
-        weights = np.concatenate([self._weights.astype(np.float64), seeds]) + _EPSILON
+        weights = np.concatenate([g.weights.astype(np.float64), seeds]) + _EPSILON
         # csr_matrix would sum parallel edges; the router needs the cheaper one.
         matrix = _min_duplicates(tails, heads, weights, n + 2)
         dist, pred = dijkstra(matrix, indices=super_source, return_predecessors=True)
@@ -495,14 +504,9 @@ class DijkstraMetric:
         while nodes[-1] != super_source:
             nodes.append(int(pred[nodes[-1]]))
         nodes = nodes[::-1][1:-1]
-        edges = [self._edge_between(a, b) for a, b in itertools.pairwise(nodes)]
+        edges = [g.edge_between(a, b) for a, b in itertools.pairwise(nodes)]
         cost = round(float(dist[super_target] - _EPSILON * (len(edges) + 2)))
         return PathResult(cost / settings.COST_SCALE, nodes[0], nodes[-1], edges)
-
-    def _edge_between(self, a: int, b: int) -> int:
-        candidates = np.flatnonzero((self._tail == a) & (self._head == b))
-        best = candidates[np.argmin(self._weights[candidates])]
-        return int(self._edge_ids[best])
 
     def one_to_many(
         self,
@@ -514,7 +518,7 @@ class DijkstraMetric:
     ) -> Reach:
         """scipy's Dijkstra from a virtual source tied to each seed, stopped at `limit_s`."""
         src, limit = _seeds(sources), _limit_weight(limit_s)
-        graph = self._csr()
+        graph = self._edges.csr()
         wanted = None if targets is None else _node_array(targets)
         if src:
             dist, pred = graph.from_seeds(src, limit)
@@ -537,14 +541,15 @@ class DijkstraMetric:
         rows, columns = _node_array(sources), _node_array(targets)
         if not len(rows) or not len(columns):
             return np.full((len(rows), len(columns)), np.inf)
-        dist = dijkstra(self._csr().matrix, indices=rows)
+        dist = dijkstra(self._edges.csr().matrix, indices=rows)
         return _to_seconds(_whole(dist[:, columns]), INFINITY - 1)
 
     def update(self, edges: NodeIds, cost_s: np.ndarray) -> None:
-        """Change edge costs in place; the next query rebuilds the sparse matrix."""
+        """Change edge costs: a new set of usable edges replaces the old in one assignment."""
         with self._lock:
-            self._all_weights[_node_array(edges)] = to_weights(np.asarray(cost_s))
-            self._prepare()
+            weights = self._edges.all_weights.copy()
+            weights[_node_array(edges)] = to_weights(np.asarray(cost_s))
+            self._edges = _Finite(self._n, self._all_tail, self._all_head, weights)
 
 
 def _whole(dist: np.ndarray) -> np.ndarray:
