@@ -8,7 +8,11 @@ For each city it
 3. times `--queries` random routes per profile in-process (p50/p95, full JSON answer);
 4. times the same shortest paths with networkx `shortest_path` on the same graph
    and the same weights (a sample, it is slow) and prints the ratio;
-5. starts `jol serve` (gunicorn) and times the same queries over HTTP on loopback.
+5. times one-to-many searches (one source to every node within 1, 2 and 5 km of
+   walking, the metric being metres on the edges the default profile may use) and a
+   100 x 100 matrix (default profile, seconds), each against networkx single-source
+   Dijkstra (with the radius as cutoff) per source on the same graph and weights;
+6. starts `jol serve` (gunicorn) and times the same queries over HTTP on loopback.
 Targets (issue 2): p50 < 5 ms in-process, >= 50x networkx, Almaty build < 60 s,
 start < 2 s, memory < 1 GiB.
 """
@@ -25,6 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _jol_server import jol_server
@@ -37,6 +42,10 @@ CITIES = {
 }
 # networkx takes ~5 ms (Almaty) to ~20 ms (Oslo) a query: 200 pairs give a stable median.
 NETWORKX_SAMPLE = 200
+# One-to-many radii (metres) and sources per radius; the matrix is MATRIX_SIZE square.
+REACH_RADII_M = (1000, 2000, 5000)
+REACH_SOURCES = 50
+MATRIX_SIZE = 100
 
 
 def _child(code: str) -> dict:
@@ -117,16 +126,8 @@ def networkx_baseline(router, pairs, profile: str) -> tuple[list[float], list[fl
     """networkx shortest_path and Jol's engine on the same node pairs and weights."""
     import networkx as nx
 
-    g = router.graph
     metrics = router._metrics[profile]
-    cost = metrics.costs.edge_s
-    graph = nx.DiGraph()
-    finite = np.isfinite(cost)
-    for u, v, w in zip(
-        g.edge_u[finite].tolist(), g.edge_v[finite].tolist(), cost[finite].tolist(), strict=True
-    ):
-        if not graph.has_edge(u, v) or graph[u][v]["weight"] > w:
-            graph.add_edge(u, v, weight=w)
+    graph = _nx_graph(router, metrics.costs.edge_s)
     sample = [(u, v) for _, _, u, v in pairs[:NETWORKX_SAMPLE]]
     # Each engine in its own loop, so neither runs on caches the other just evicted.
     nx_times = []
@@ -143,6 +144,100 @@ def networkx_baseline(router, pairs, profile: str) -> tuple[list[float], list[fl
     return nx_times, engine_times
 
 
+def _nx_graph(router, cost: np.ndarray):
+    """networkx DiGraph of the finite edges, keeping the cheaper of parallel edges."""
+    import networkx as nx
+
+    g = router.graph
+    graph = nx.DiGraph()
+    finite = np.isfinite(cost)
+    for u, v, w in zip(
+        g.edge_u[finite].tolist(), g.edge_v[finite].tolist(), cost[finite].tolist(), strict=True
+    ):
+        if not graph.has_edge(u, v) or graph[u][v]["weight"] > w:
+            graph.add_edge(u, v, weight=w)
+    return graph
+
+
+def _engines(router, cost: np.ndarray) -> dict:
+    """The CCH and the scipy fallback, both customised for `cost`."""
+    from routing.engine import CchEngine, DijkstraEngine
+
+    g = router.graph
+    order = g.arrays["cch_order"]
+    return {
+        "cch": CchEngine(g.node_count, g.edge_u, g.edge_v, order).metric(cost),
+        "scipy": DijkstraEngine(g.node_count, g.edge_u, g.edge_v, order).metric(cost),
+    }
+
+
+def one_to_many_baseline(router, pairs) -> list[str]:
+    """Every node within each radius of one source: the engines against networkx, per source."""
+    import networkx as nx
+
+    from routing.costs import compute_costs
+    from routing.profiles import load_profiles
+
+    g = router.graph
+    usable = np.isfinite(compute_costs(g, load_profiles()["default"]).edge_s)
+    # Metres as the cost, so a cost limit is a walking radius.
+    length_m = np.where(usable, g.arrays["edge_length_m"], np.inf)
+    graph, metrics = _nx_graph(router, length_m), _engines(router, length_m)
+    sources = [u for _, _, u, _ in pairs[:REACH_SOURCES]]
+    lines = []
+    for radius_m in REACH_RADII_M:
+        nx_times, found = [], []
+        for source in sources:
+            t = time.perf_counter()
+            reached = nx.single_source_dijkstra_path_length(
+                graph, source, cutoff=radius_m, weight="weight"
+            )
+            nx_times.append(time.perf_counter() - t)
+            found.append(len(reached))
+        cells = [f"networkx p50 {_percentiles(nx_times)[0]:.2f} ms"]
+        for name, metric in metrics.items():
+            times = []
+            for source in sources:
+                t = time.perf_counter()
+                metric.one_to_many([(source, 0.0)], limit_s=float(radius_m))
+                times.append(time.perf_counter() - t)
+            p50 = _percentiles(times)[0]
+            cells.append(f"{name} {p50:.3f} ms ({_percentiles(nx_times)[0] / p50:.1f}x)")
+        lines.append(
+            f"one-to-many within {radius_m / 1000:.0f} km "
+            f"(median {np.median(found):.0f} nodes): " + "; ".join(cells)
+        )
+    return lines
+
+
+def matrix_baseline(router, pairs) -> str:
+    """A MATRIX_SIZE square table of default-profile seconds: engines against networkx."""
+    import networkx as nx
+
+    from routing.costs import compute_costs
+    from routing.profiles import load_profiles
+
+    cost = compute_costs(router.graph, load_profiles()["default"]).edge_s
+    graph, metrics = _nx_graph(router, cost), _engines(router, cost)
+    sources = [u for _, _, u, _ in pairs[:MATRIX_SIZE]]
+    targets = [v for _, _, _, v in pairs[:MATRIX_SIZE]]
+    t = time.perf_counter()
+    for source in sources:
+        reached = nx.single_source_dijkstra_path_length(graph, source, weight="weight")
+        [reached.get(target, np.inf) for target in targets]
+    nx_ms = (time.perf_counter() - t) * 1000
+    cells = [f"networkx {nx_ms:.0f} ms"]
+    for name, metric in metrics.items():
+        runs = []
+        for _ in range(5):
+            t = time.perf_counter()
+            metric.matrix(sources, targets)
+            runs.append(time.perf_counter() - t)
+        ms = float(np.median(runs)) * 1000
+        cells.append(f"{name} {ms:.1f} ms ({nx_ms / ms:.0f}x)")
+    return f"{MATRIX_SIZE} x {MATRIX_SIZE} matrix: " + "; ".join(cells)
+
+
 def over_http(graph_dir: Path, pairs, profiles: list[str]) -> tuple[dict, float]:
     """Latency per profile through gunicorn on loopback, and the workers' peak RSS (MiB)."""
     import requests
@@ -154,7 +249,7 @@ def over_http(graph_dir: Path, pairs, profiles: list[str]) -> tuple[dict, float]
         for profile in profiles:
             times = []
             for origin, target, _, _ in pairs:
-                body = {
+                body: dict[str, Any] = {
                     "from": {"lat": origin[0], "lon": origin[1]},
                     "to": {"lat": target[0], "lon": target[1]},
                     "profile": profile,
@@ -220,6 +315,9 @@ def main() -> None:
                     f"Jol engine {eng50:.3f} ms ({nx50 / eng50:.0f}x); "
                     f"Jol full answer {full50:.2f} ms ({nx50 / full50:.0f}x)"
                 )
+            for line in one_to_many_baseline(router, pairs):
+                print(line)
+            print(matrix_baseline(router, pairs))
             if not args.no_http:
                 http, rss = over_http(out, pairs, profiles)
                 print(
