@@ -52,7 +52,8 @@ def default_graph_dir() -> Path:
 
 
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
-ARTIFACT_FORMAT_VERSION = 6  # 5: places hold street addresses; 6: long edges cut, node access arrays
+# 5: places hold street addresses; 6: long edges cut, node access arrays.
+ARTIFACT_FORMAT_VERSION = 6
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second
