@@ -16,7 +16,7 @@ from flask import Flask, Response
 
 from jol import settings
 from routing.basemap import StreetLines
-from web import api_routes, openapi, page
+from web import api_routes, openapi, page, request_guard
 from web.errors import register_error_handlers
 
 _log = logging.getLogger(__name__)
@@ -49,6 +49,7 @@ def create_app(
     app.extensions["jol.streets"] = StreetLines.from_graph(router.graph)
 
     register_error_handlers(app)
+    request_guard.install(app)  # before the blueprints: their rules keep `//` apart from `/`
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
