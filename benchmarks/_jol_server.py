@@ -1,4 +1,4 @@
-"""Run `jol serve` (gunicorn, its default workers) as a child process for a benchmark.
+"""Run `jol serve` (gunicorn, gevent workers as web/server_conf.py sets them) for a benchmark.
 
 Shared by street.py, vs_valhalla.py and load.py so all three measure the same
 production server the same way: started through this interpreter (no PATH

@@ -1,7 +1,8 @@
 """Load test: `jol serve` (gunicorn, default workers) on the Almaty graph, over loopback.
 
-    python benchmarks/load.py                 # 60 s, 4 client threads
+    python benchmarks/load.py                 # 3 runs of 60 s, 4 client threads
     python benchmarks/load.py --seconds 10 --threads 8 --max-requests 2000
+    python benchmarks/load.py --runs clean    # the normal mix alone
 
 Starts `python -m jol.cli serve` on a free 127.0.0.1 port as a subprocess, waits
 for GET /api/v1/health, then sends a fixed, seeded mix of requests from this
@@ -15,12 +16,25 @@ process with a bounded number of client threads until `--seconds` pass or
 * GET /api/v1/places?q=... (20 %): a fixed list of ru/kk/en names;
 * GET /api/v1/profiles (10 %).
 
+The same mix is sent in up to three runs against one server, so each is judged
+against a clean run of the same invocation on the same machine:
+
+* `clean`: the mix alone;
+* `slow`: beside it, 200 idle and half-sent connections (no bytes, half a
+  header, half a body; reopened whenever the server drops one) and 50 that
+  send one byte a second, as an attacker or a bad network would;
+* `streets`: beside it, 4 clients looping on `/api/v1/streets` with a
+  city-wide bbox and limit=10000 (the heaviest answer Jol gives).
+
+Each run prints its table; the end compares route p50 and p99 across runs.
+
 Plan and matrix endpoints are looked up in the served /openapi.json; absent
 ones are reported, not faked. Request i is drawn from an RNG seeded with
 (seed, i), so the mix is the same whichever thread sends it.
 
 Prints throughput (requests/s over the measured window), p50/p99 latency in
-milliseconds per endpoint and overall, and counts. Errors are any 5xx, a
+milliseconds per endpoint and overall, and counts. Errors (of the normal mix
+only; the abusers' answers are counted apart) are any 5xx, a
 connection error or timeout, or a 4xx other than the route's documented 422
 answers, which are valid and counted apart: `no_accessible_route` and
 `outside_area` (a jittered point can land over 500 m from any way at the edge
@@ -33,6 +47,8 @@ import argparse
 import itertools
 import json
 import math
+import select
+import socket
 import sys
 import threading
 import time
@@ -70,6 +86,19 @@ PLACE_QUERIES = ("Абая", "аптека", "школа", "парк", "Дост
 # Cumulative shares of the mix: route, then places, then profiles.
 MIX = (("route", 0.7), ("places", 0.9), ("profiles", 1.0))
 MISSING_ENDPOINTS = ("plan", "matrix")
+RUNS = ("clean", "slow", "streets")
+# Slow clients: connections of each kind held open during the `slow` run.
+SLOW_IDLE, SLOW_HALF_HEADERS, SLOW_HALF_BODIES, SLOW_TRICKLING = 70, 70, 60, 50
+SLOW_TICK_S = 1.0  # the trickling ones send one byte per tick
+HALF_HEADERS = b"GET /api/v1/health HTTP/1.1\r\nHost: load\r\nAccept: app"
+HALF_BODY = (
+    b"POST /api/v1/route HTTP/1.1\r\nHost: load\r\nContent-Type: application/json\r\n"
+    b'Content-Length: 1000\r\n\r\n{"from": {"lat'
+)
+TRICKLE = b"GET /api/v1/health HTTP/1.1\r\nHost: load\r\nX-Slow: " + b"a" * 4000
+# Streets abusers: the largest bbox and limit the API accepts, in a loop.
+STREETS_ABUSERS = 4
+STREETS_ABUSE_PATH = "/api/v1/streets?bbox=76.7,43.0,77.2,43.5&limit=10000"
 
 
 @dataclass
@@ -227,6 +256,135 @@ def run_load(
     return tallies, time.monotonic() - started
 
 
+# --- abusers ---------------------------------------------------------------------
+
+
+@dataclass
+class AbuseTally:
+    """What the abusers did: connections opened (dropped ones are reopened) or answers got."""
+
+    opened: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def _connect(port: int, first: bytes) -> socket.socket | None:
+    try:
+        sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+        if first:
+            sock.sendall(first)
+        sock.setblocking(False)
+        return sock
+    except OSError:
+        return None
+
+
+def _dropped(sock: socket.socket) -> bool:
+    """Whether the server closed (or answered, e.g. a 408) this connection."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    if not readable:
+        return False
+    try:
+        sock.recv(4096)
+    except BlockingIOError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def _still_open(sock: socket.socket, trickle_from: int | None) -> bool:
+    """Send a trickling connection its next byte; False once the server has dropped it."""
+    if _dropped(sock):
+        return False
+    if trickle_from is None:
+        return True
+    at = trickle_from % len(TRICKLE)
+    try:
+        sock.send(TRICKLE[at : at + 1])
+    except OSError:
+        return False
+    return True
+
+
+def slow_clients(port: int, stop: threading.Event, tally: AbuseTally) -> None:
+    """Hold idle, half-sent and one-byte-a-second connections open until `stop`."""
+    firsts = (
+        [b""] * SLOW_IDLE
+        + [HALF_HEADERS] * SLOW_HALF_HEADERS
+        + [HALF_BODY] * SLOW_HALF_BODIES
+        + [b""] * SLOW_TRICKLING
+    )
+    first_trickling = len(firsts) - SLOW_TRICKLING
+    socks: list[socket.socket | None] = [None] * len(firsts)
+    sent = [0] * len(firsts)
+    while not stop.is_set():
+        for slot, first in enumerate(firsts):
+            sock = socks[slot]
+            trickle_from = sent[slot] if slot >= first_trickling else None
+            if sock is not None and not _still_open(sock, trickle_from):
+                sock.close()
+                sock = None
+            if sock is None:
+                sock, sent[slot] = _connect(port, first), 0
+                tally.opened += sock is not None
+            elif trickle_from is not None:
+                sent[slot] += 1
+            socks[slot] = sock
+        stop.wait(SLOW_TICK_S)
+    for sock in socks:
+        if sock is not None:
+            sock.close()
+
+
+def streets_abuser(base: str, stop: threading.Event, tally: AbuseTally, lock: threading.Lock):
+    """Loop on the heaviest streets request until `stop`; count the answers by status."""
+    session = requests.Session()
+    while not stop.is_set():
+        try:
+            status = str(session.get(base + STREETS_ABUSE_PATH, timeout=HTTP_TIMEOUT_S).status_code)
+        except requests.RequestException as exc:
+            status = type(exc).__name__
+        with lock:
+            tally.statuses[status] = tally.statuses.get(status, 0) + 1
+
+
+def _start_abusers(run: str, base: str, port: int, stop: threading.Event, tally: AbuseTally):
+    lock = threading.Lock()
+    if run == "slow":
+        threads = [threading.Thread(target=slow_clients, args=(port, stop, tally), daemon=True)]
+    elif run == "streets":
+        args = (base, stop, tally, lock)
+        threads = [
+            threading.Thread(target=streets_abuser, args=args, daemon=True)
+            for _ in range(STREETS_ABUSERS)
+        ]
+    else:
+        threads = []
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def run_scenario(
+    run: str, base: str, nodes: np.ndarray, args: argparse.Namespace
+) -> tuple[dict[str, Tally], float, AbuseTally]:
+    """The normal mix for `args.seconds`, with this run's abusers beside it."""
+    stop, tally = threading.Event(), AbuseTally()
+    port = int(base.rsplit(":", 1)[1])
+    abusers = _start_abusers(run, base, port, stop, tally)
+    if abusers:
+        time.sleep(2 * SLOW_TICK_S)  # let the abusers take their places first
+    try:
+        tallies, wall_s = run_load(
+            base, nodes, args.seconds, args.threads, args.max_requests, args.seed
+        )
+    finally:
+        stop.set()
+        for thread in abusers:
+            thread.join(timeout=HTTP_TIMEOUT_S + 5)
+    return tallies, wall_s, tally
+
+
 # --- report ----------------------------------------------------------------------
 
 
@@ -280,33 +438,61 @@ def _graph_dir(graph: Path | None) -> Path:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="load duration, s")
+    parser.add_argument("--seconds", type=float, default=60.0, help="duration of each run, s")
     parser.add_argument("--threads", type=int, default=4, help="concurrent client threads")
     parser.add_argument("--max-requests", type=int, default=100_000, help="hard cap on requests")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")
+    parser.add_argument(
+        "--runs",
+        nargs="+",
+        choices=RUNS,
+        default=list(RUNS),
+        help="runs in order, repeats allowed (default: all three; `clean` is the baseline; "
+        "on a busy machine `clean slow clean streets` shows the drift)",
+    )
     args = parser.parse_args(argv)
     if not (0 < args.seconds <= 3600 and 1 <= args.threads <= 64 and args.max_requests >= 1):
         parser.error("need 0 < --seconds <= 3600, 1 <= --threads <= 64, --max-requests >= 1")
 
+    results: dict[str, dict[str, Any]] = {}
     with jol_server(args.graph, name="load-server") as server:
         # `jol serve` built (or repaired) the graph before serving; sample its nodes now.
         nodes = _nodes(_graph_dir(args.graph))
         for name, paths in missing_endpoints(server.base).items():
             state = f"present ({', '.join(paths)}) but not exercised" if paths else "absent"
             print(f"{name} endpoint: {state} in /openapi.json; not part of this load")
-        tallies, wall_s = run_load(
-            server.base, nodes, args.seconds, args.threads, args.max_requests, args.seed
-        )
+        for number, run in enumerate(args.runs, start=1):
+            tallies, wall_s, abuse = run_scenario(run, server.base, nodes, args)
+            label = run if run not in results else f"{run}#{number}"  # a run may repeat
+            print(f"\n== run: {label} ==")
+            summary = report(tallies, wall_s)
+            summary["route_p50_ms"] = round(_percentile(tallies["route"].latencies_ms, 50), 1)
+            summary["route_p99_ms"] = round(_percentile(tallies["route"].latencies_ms, 99), 1)
+            if run == "slow":
+                summary["slow_connections_opened"] = abuse.opened
+            if run == "streets":
+                summary["streets_answers"] = abuse.statuses
+            print(json.dumps({"run": label, **summary}))
+            results[label] = summary
         # Counted after the load: gunicorn boots workers after it starts answering.
         print(
-            f"server: jol serve on {server.base}, {server.worker_count()} gunicorn workers; "
-            f"client: {args.threads} threads, {args.seconds:g} s, cap {args.max_requests} "
-            f"requests, seed {args.seed}, {len(nodes)} candidate nodes"
+            f"\nserver: jol serve on {server.base}, {server.worker_count()} gunicorn workers; "
+            f"client: {args.threads} threads, {args.seconds:g} s per run, cap "
+            f"{args.max_requests} requests, seed {args.seed}, {len(nodes)} candidate nodes"
         )
-    summary = report(tallies, wall_s)
-    print(json.dumps(summary))
-    return 1 if summary["errors"] else 0
+    _compare(results)
+    return 1 if any(summary["errors"] for summary in results.values()) else 0
+
+
+def _compare(results: dict[str, dict[str, Any]]) -> None:
+    """Route latency of every run beside the clean one of this invocation."""
+    print(f"\n{'run':<10} {'route p50 ms':>13} {'route p99 ms':>13} {'req/s':>8} {'errors':>7}")
+    for run, summary in results.items():
+        print(
+            f"{run:<10} {summary['route_p50_ms']:>13.1f} {summary['route_p99_ms']:>13.1f} "
+            f"{summary['throughput_rps']:>8.1f} {summary['errors']:>7}"
+        )
 
 
 if __name__ == "__main__":

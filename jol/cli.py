@@ -7,8 +7,10 @@ Exit codes: 0 success (a `no_accessible_route` answer is a successful answer),
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -124,23 +126,42 @@ def _cmd_route(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    # Checked before the graph is compiled or gunicorn started: gunicorn itself
+    # would retry a taken port five times and then exit with a traceback-like log.
+    problem = _listen_problem(args.host, args.port)
+    if problem:
+        print(f"jol: {problem}", file=sys.stderr)
+        return 2
     graph_dir = ensure_graph(args.graph)
     env = dict(os.environ, JOL_GRAPH_DIR=str(Path(graph_dir).resolve()))
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        "python:web.server_conf",  # worker class, timeouts, limits, log format (one place)
         "--bind",
         f"{args.host}:{args.port}",
         "--workers",
         str(args.workers),
-        "--preload",  # load the graph once, share its pages between workers
-        "--access-logfile",
-        "-",
         "web.wsgi:app",
     ]
     os.execve(sys.executable, command, env)
     return 0  # not reached
+
+
+def _listen_problem(host: str, port: int) -> str | None:
+    """Why `jol serve` could not listen on host:port, or None if it can."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind(address)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return f"port {port} is already in use"
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    return None
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:

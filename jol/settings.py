@@ -75,6 +75,33 @@ MAX_OVERRIDES = 32
 # request needs 2; Python's parser would recurse (and crash) near 1,000.
 MAX_JSON_DEPTH = 16
 
+# HTTP server (`jol serve`; web/server_conf.py hands these to gunicorn, docs/deploy.md
+# says what a reverse proxy in front adds). gevent workers keep a slow or idle
+# client down to one greenlet, so it cannot hold a whole worker the way a sync
+# worker is held; the timeouts below then close it.
+SERVER_WORKER_CLASS = "web.server_worker.JolGeventWorker"
+SERVER_WORKER_CONNECTIONS = 1000  # open connections per worker process
+# Request line and headers must arrive within this many seconds (also the idle
+# keep-alive time between requests); then the connection is closed.
+SERVER_HEADER_TIMEOUT_S = 5
+# The whole request body must arrive within this many seconds, or 408.
+SERVER_BODY_TIMEOUT_S = 10.0
+SERVER_WORKER_TIMEOUT_S = 30  # a worker silent this long (stuck in CPU) is restarted
+SERVER_MAX_REQUEST_LINE_BYTES = 4094  # longer: 414
+SERVER_MAX_HEADER_BYTES = 8190  # one header line longer than this: 431
+SERVER_MAX_HEADER_FIELDS = 100  # more header lines: 431
+
+
+def access_log_full() -> bool:
+    """Whether the access log records query strings and client addresses (`JOL_ACCESS_LOG_FULL=1`).
+
+    Off by default: a GET route link's query holds a person's origin, destination
+    and profile (their disability), so by default only method, path, status, size
+    and time are logged.
+    """
+    return os.environ.get("JOL_ACCESS_LOG_FULL", "").strip().lower() in ("1", "true", "yes")
+
+
 # Web service (web/). Each can be overridden in create_app(config=...) too.
 # Tile URL template for the page's map; `JOL_TILE_URL`. Offline, tiles fail to
 # load and the page falls back to Jol's own street lines from /api/v1/streets.

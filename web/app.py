@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
-from web import api_routes, openapi, page
+from web import api_routes, openapi, page, request_guard
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
@@ -58,6 +58,7 @@ def create_app(
 
     _trust_proxies(app)
     register_error_handlers(app)
+    request_guard.install(app)  # before the blueprints: their rules keep `//` apart from `/`
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
