@@ -1,4 +1,4 @@
-"""The `jol` command's answers to a person's mistakes, through the real `main()`.
+"""Answers to a person's mistakes, through the real `jol` main() and the real HTTP app.
 
 Each test is a mistake a newcomer made (issue 9): a --graph folder that is not
 a compiled graph, fetching while offline, a misspelt --override key, latitude
@@ -183,7 +183,33 @@ def test_misspelt_override_on_the_command_line(capsys: pytest.CaptureFixture[str
     assert "unknown_sidewalk_factor" in err  # the full list of valid keys
 
 
+def test_misspelt_override_over_http(client: Any) -> None:
+    body = {
+        "from": {"lat": ALMATY_FROM[0], "lon": ALMATY_FROM[1]},
+        "to": {"lat": ALMATY_TO[0], "lon": ALMATY_TO[1]},
+        "profile": "wheelchair_manual",
+        "overrides": {"max_kurb_cm": 4},
+    }
+    response = client.post("/api/v1/route", json=body)
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid_override"
+    assert error["details"]["did_you_mean"] == "max_kerb_cm"
+    assert error["details"]["valid_keys"] == sorted(PARAMETERS)
+    assert "Did you mean 'max_kerb_cm'?" in error["message"]
+
+
 # --- latitude and longitude swapped -----------------------------------------------
+
+
+def test_swapped_coordinates_over_http(client: Any) -> None:
+    query = f"from={ALMATY_FROM[1]},{ALMATY_FROM[0]}&to={TO}&profile=default"
+    response = client.get(f"/api/v1/route?{query}")
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "outside_area"
+    assert error["details"]["swapped_inside"] is True
+    assert "did you swap latitude and longitude?" in error["message"]
 
 
 def test_swapped_coordinates_inside_the_area_are_named(router: Any) -> None:
