@@ -23,10 +23,9 @@ def route_map_html(answer: dict[str, Any], lang: str, router: Any, streets: Any)
     `router` lists the profiles (for the profile's name in `lang`); `streets` is a
     routing.basemap.StreetLines of the same graph. Used by the API and `jol route --html`.
     """
-    title = next(
-        (p["title"].get(lang) for p in router.profiles() if p["name"] == answer.get("profile")),
-        None,
-    )
+    # A failure names its profile in the error's details.
+    name = answer.get("profile") or answer.get("error", {}).get("details", {}).get("profile")
+    title = next((p["title"].get(lang) for p in router.profiles() if p["name"] == name), None)
     box = streets_bbox(answer)
     features = streets.query(box, STREETS_LIMIT)[0] if box is not None else []
     return route_html(answer, lang, profile_title=title, streets=features)

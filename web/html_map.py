@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -193,7 +194,8 @@ def _draw_ends(fmap: folium.Map, answer: dict[str, Any], t: _Text) -> None:
         ).add_to(fmap)
 
 
-def _drawn_points(answer: dict[str, Any]):
+def _drawn_points(answer: dict[str, Any]) -> Iterator[tuple[float, float]]:
+    """Every (lat, lon) the map shows, so the view fits them all."""
     for route in answer.get("routes", []):
         for lon, lat in route["geometry"]["coordinates"]:
             yield lat, lon
