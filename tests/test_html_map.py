@@ -256,3 +256,26 @@ def test_html_map_draws_the_route_offline_in_chromium(
     assert not [e for e in events if e["method"] == "Network.loadingFailed"]
     errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_html_map_meets_wcag_in_chromium(
+    logging_browser: Any, axe_source: str, tmp_path: Path, lang: str
+) -> None:
+    """axe-core (WCAG 2.1 A/AA) on the map page, as the planner page is checked."""
+    out = tmp_path / "route.html"
+    argv = ["route", "--from", FROM, "--to", TO, "--profile", PROFILE, "--html", str(out)]
+    assert main([*argv, "--lang", lang]) == 0
+    logging_browser.get(out.as_uri())
+    logging_browser.execute_script(axe_source)
+    violations = logging_browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: "tag", values: arguments[0]}})
+          .then(r => done(r.violations.map(v => v.id + ": " + v.nodes.map(n => n.target).join())))
+          .catch(e => done(["axe-error: " + e]));
+        """,
+        ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+    )
+    assert violations == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -34,6 +35,7 @@ CONTENT_SECURITY_POLICY = (
 # Streets drawn around the route for orientation (degrees of margin, most lines).
 STREETS_MARGIN_DEG = 0.004
 STREETS_LIMIT = 3000
+_NO_ZOOM = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
 _ROUTE_COLOUR = "#0b5d1e"  # the page's "known and within the limits" green
 _BARRIER_COLOUR = "#b00020"
 _START_COLOUR = "#0050b3"
@@ -128,6 +130,8 @@ def route_html(
     document = fmap.get_root().render()
     # The text follows the map, which folium writes into the body only while rendering.
     document = document.replace("</body>", _text_body(answer, t, blocking) + "\n</body>", 1)
+    # folium forbids pinch zoom; people with low vision need it (WCAG 1.4.4).
+    document = _NO_ZOOM.sub("", document, count=1)
     return document.replace("<html>", f'<html lang="{lang}">', 1)
 
 
