@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import Element
 
 from jol import settings
 
@@ -218,7 +217,7 @@ def _assemble(fmap: folium.Map, t: _Text, title: str) -> None:
     root = fmap.get_root()
     # Order matters: Leaflet must be defined before folium's map script runs.
     root.header.add_child(
-        Element(
+        folium.Element(
             f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">'
             f"<title>{html.escape(title)}</title>"
             f"<style>{css}</style><style>{_PAGE_CSS}</style>"
@@ -228,10 +227,10 @@ def _assemble(fmap: folium.Map, t: _Text, title: str) -> None:
         index=0,
     )
     heading = f"<header><h1>{html.escape(title)}</h1></header>"
-    root.html.add_child(Element(heading), name="jol_heading", index=0)
+    root.html.add_child(folium.Element(heading), name="jol_heading", index=0)
     # folium's map div: a labelled region, so a screen reader knows what it is.
     fmap.get_root().script.add_child(
-        Element(
+        folium.Element(
             f"document.getElementById({json.dumps(fmap.get_name())})"
             f".setAttribute('aria-label', {json.dumps(t('map_label'))});"
             f"document.getElementById({json.dumps(fmap.get_name())})"
