@@ -229,13 +229,12 @@ def _assemble(fmap: folium.Map, t: _Text, title: str) -> None:
     heading = f"<header><h1>{html.escape(title)}</h1></header>"
     root.html.add_child(folium.Element(heading), name="jol_heading", index=0)
     # folium's map div: a labelled region, so a screen reader knows what it is.
-    fmap.get_root().script.add_child(
+    label = json.dumps(t("map_label"))
+    root.script.add_child(
         folium.Element(
-            f"document.getElementById({json.dumps(fmap.get_name())})"
-            f".setAttribute('aria-label', {json.dumps(t('map_label'))});"
-            f"document.getElementById({json.dumps(fmap.get_name())})"
-            ".setAttribute('role', 'region');"
-            f"document.getElementById({json.dumps(fmap.get_name())}).classList.add('jol-map');"
+            "(function (map) { map.setAttribute('role', 'region');"
+            f" map.setAttribute('aria-label', {label}); map.classList.add('jol-map'); }})"
+            f"(document.getElementById({json.dumps(fmap.get_name())}));"
         ),
         name="jol_map_label",
     )
