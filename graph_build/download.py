@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import osmnx as ox
 import requests
@@ -66,6 +67,37 @@ _OSMNX_DEFAULT_CACHE = "./cache"
 
 class DownloadError(RuntimeError):
     """A download failed or returned something that is not the expected data."""
+
+
+class ServerUnreachable(DownloadError):
+    """The server could not be reached at all (no network, DNS, refused, timed out).
+
+    Its text is one line a person can act on, so the CLI prints it as it is
+    instead of a chained traceback; `service` and `host` say who was not reached.
+    """
+
+    def __init__(self, service: str, url: str, exc: requests.RequestException) -> None:
+        self.service = service
+        self.host = urlsplit(url).hostname or url
+        self.reason = _short_reason(exc)
+        super().__init__(
+            f"cannot reach {service} ({self.host}): {self.reason}; is this machine online?"
+        )
+
+
+def _short_reason(exc: requests.RequestException) -> str:
+    """The operating system's words for a failed connection, without urllib3's wrapping."""
+    text = str(exc)
+    errno_text = re.findall(r"\[Errno -?\d+\] ([^'\")]+)", text)
+    if errno_text:
+        return errno_text[-1].strip()
+    if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
+        return "timed out"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _unreachable(exc: requests.RequestException) -> bool:
+    return isinstance(exc, requests.ConnectionError | requests.Timeout)
 
 
 def download_osm(
@@ -183,7 +215,11 @@ def _place_polygons(place: str) -> list[Polygon]:
             gdf = ox.geocode_to_gdf(place)
     except (TypeError, ox_errors.InsufficientResponseError) as exc:
         raise DownloadError(f"Nominatim {nominatim} gave no area for {place!r}: {exc}") from exc
-    except (ox_errors.ResponseStatusCodeError, requests.RequestException) as exc:
+    except requests.RequestException as exc:
+        if _unreachable(exc):
+            raise ServerUnreachable("Nominatim", nominatim, exc) from exc
+        raise DownloadError(f"Nominatim {nominatim} request for {place!r} failed: {exc}") from exc
+    except ox_errors.ResponseStatusCodeError as exc:
         raise DownloadError(f"Nominatim {nominatim} request for {place!r} failed: {exc}") from exc
     geometry = gdf.geometry.iloc[0]
     if isinstance(geometry, Polygon):
@@ -247,6 +283,8 @@ def _osmnx_headers() -> dict[str, str]:
 
 def _post_overpass(url: str, query: str, dest: Path) -> None:
     if ox.settings.overpass_rate_limit:
+        # osmnx answers an unreachable /status with a 60 s pause; offline, say so at once.
+        _check_reachable("Overpass", ox.settings.overpass_url.rstrip("/") + "/status")
         # Reuse osmnx's reading of the server's /status slot table (private, but
         # osmnx is pinned to 2.1.1 in setup.cfg) rather than re-implement it.
         time.sleep(ox_overpass._get_overpass_pause(ox.settings.overpass_url))
@@ -260,6 +298,8 @@ def _post_overpass(url: str, query: str, dest: Path) -> None:
             **ox.settings.requests_kwargs,
         )
     except requests.RequestException as exc:
+        if _unreachable(exc):
+            raise ServerUnreachable("Overpass", url, exc) from exc
         raise DownloadError(f"Overpass request to {url} failed: {exc}") from exc
     with response:
         if response.status_code != 200:
@@ -269,6 +309,19 @@ def _post_overpass(url: str, query: str, dest: Path) -> None:
     if remark is not None and b"error" in remark.lower():
         text = remark.decode("utf-8", "replace").strip()
         raise DownloadError(f"Overpass {url} answered HTTP 200 with an error: {text}")
+
+
+def _check_reachable(service: str, url: str) -> None:
+    try:
+        requests.get(
+            url,
+            headers=_osmnx_headers(),
+            timeout=ox.settings.requests_timeout,
+            **ox.settings.requests_kwargs,
+        ).close()
+    except requests.RequestException as exc:
+        if _unreachable(exc):
+            raise ServerUnreachable(service, url, exc) from exc
 
 
 def _stream_osm(response: requests.Response, dest: Path) -> bytes | None:
@@ -315,6 +368,8 @@ def _get(url: str, headers: dict[str, str]) -> Iterator[requests.Response]:
             **ox.settings.requests_kwargs,
         )
     except requests.RequestException as exc:
+        if _unreachable(exc):
+            raise ServerUnreachable("the GTFS server", url, exc) from exc
         raise DownloadError(f"GTFS download {url} failed: {exc}") from exc
     with response:
         yield response

@@ -18,6 +18,12 @@ from pathlib import Path
 
 from jol import settings
 
+_BUILD_HINT = "build one with `jol build --osm FILE --out {dir}`"
+
+
+class UsageError(Exception):
+    """A mistake in the command line: one line on stderr and exit status 2, no traceback."""
+
 
 def _point(text: str) -> tuple[float, float]:
     try:
@@ -72,8 +78,26 @@ def ensure_graph(graph_dir: Path | None) -> Path:
         return ensure_default_graph()
     from graph_build.build import rebuild_from_manifest
 
-    rebuild_from_manifest(Path(graph_dir), progress=_progress)
-    return Path(graph_dir)
+    graph_dir = Path(graph_dir)
+    _check_graph_dir(graph_dir)
+    rebuild_from_manifest(graph_dir, progress=_progress)
+    return graph_dir
+
+
+def _check_graph_dir(graph_dir: Path) -> None:
+    """Refuse a --graph that is not a compiled graph folder before anything tries to load it."""
+    from graph_build.artifact import MANIFEST
+
+    if not graph_dir.exists():
+        problem = "does not exist"
+    elif not graph_dir.is_dir():
+        problem = "is not a folder"
+    elif not (graph_dir / MANIFEST).is_file():
+        problem = f"is not a compiled graph (no {MANIFEST})"
+    else:
+        return
+    hint = _BUILD_HINT.format(dir=graph_dir)
+    raise UsageError(f"--graph {graph_dir} {problem}; {hint}")
 
 
 def _progress(message: str) -> None:
@@ -112,6 +136,11 @@ def _cmd_route(args: argparse.Namespace) -> int:
     from routing.errors import RoutingError
     from routing.service import Router
 
+    if args.profile is None:
+        raise UsageError(
+            "route: --profile is required (there is no default, so nobody gets a walking "
+            f"route by mistake); one of: {', '.join(_profile_names())}"
+        )
     graph_dir = ensure_graph(args.graph)
     try:
         router = Router.load(graph_dir)
@@ -120,9 +149,32 @@ def _cmd_route(args: argparse.Namespace) -> int:
         )
     except RoutingError as error:
         print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
-        return 0 if error.code == "no_accessible_route" else (1 if error.http_status >= 500 else 2)
+        if error.code == "no_accessible_route":
+            if args.html is not None:  # what blocks the way, on a map to send
+                _write_html(error.to_dict(), router, args.html, args.lang)
+            return 0
+        print(f"jol: {error.message}", file=sys.stderr)
+        return 1 if error.http_status >= 500 else 2
+    if args.html is not None:
+        _write_html(answer, router, args.html, args.lang)
     print(json.dumps(answer, ensure_ascii=False, indent=2))
     return 0
+
+
+def _write_html(answer: dict, router: object, path: Path, lang: str) -> None:
+    from routing.basemap import StreetLines
+    from web.downloads import route_map_html
+
+    streets = StreetLines.from_graph(router.graph)  # type: ignore[attr-defined]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(route_map_html(answer, lang, router, streets), encoding="utf-8")
+    _progress(f"route map written to {path} (opens offline in any browser)")
+
+
+def _profile_names() -> list[str]:
+    from routing.profiles import PROFILE_DIR
+
+    return sorted(path.stem for path in PROFILE_DIR.glob("*.json"))
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -165,15 +217,35 @@ def _listen_problem(host: str, port: int) -> str | None:
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from graph_build.download import download_gtfs, download_osm
+    from graph_build.download import DownloadError, download_gtfs, download_osm
 
-    if args.what == "osm":
-        bbox = tuple(float(v) for v in args.bbox.split(",")) if args.bbox else None
-        path = download_osm(args.out, place=args.place, bbox=bbox)  # type: ignore[arg-type]
-    else:
-        path = download_gtfs(args.url, args.out)
+    if args.what == "gtfs" and not args.url:
+        raise UsageError("fetch gtfs: --url is required")
+    try:
+        if args.what == "osm":
+            path = download_osm(args.out, place=args.place, bbox=_bbox(args.bbox))
+        else:
+            path = download_gtfs(args.url, args.out)
+    except ValueError as error:
+        raise UsageError(f"fetch {args.what}: {error}") from None
+    except DownloadError as error:
+        # One line: the server, its host and why; the chained traceback helps nobody offline.
+        print(f"jol: {error}", file=sys.stderr)
+        return 1
     print(path)
     return 0
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise UsageError(
+            f"--bbox: expected west,south,east,north in degrees, got {text!r}"
+        ) from None
+    return west, south, east, north
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -197,13 +269,30 @@ def _parser() -> argparse.ArgumentParser:
     route.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")
     route.add_argument("--from", dest="from_", type=_point, required=True, metavar="LAT,LON")
     route.add_argument("--to", type=_point, required=True, metavar="LAT,LON")
-    route.add_argument("--profile", default="default")
+    route.add_argument(
+        "--profile",
+        choices=_profile_names(),
+        metavar="PROFILE",
+        help=f"required; one of: {', '.join(_profile_names())}",
+    )
     route.add_argument("--override", type=_override, action="append", metavar="KEY=VALUE")
     route.add_argument(
         "--depart-at",
         type=_depart_at,
         metavar="ISO-TIME",
         help="departure time (city time unless it has an offset): daylight decides lighting",
+    )
+    route.add_argument(
+        "--html",
+        type=Path,
+        metavar="FILE",
+        help="also write the route as a map page that opens offline (to print or send)",
+    )
+    route.add_argument(
+        "--lang",
+        choices=settings.LANGUAGES,
+        default=settings.DEFAULT_LANGUAGE,
+        help="language of the --html map",
     )
     route.set_defaults(run=_cmd_route)
 
@@ -229,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.run(args)
-    except FileNotFoundError as error:
+    except (UsageError, FileNotFoundError) as error:
         print(f"jol: {error}", file=sys.stderr)
         return 2
 

@@ -12,6 +12,7 @@ metres, penalties in seconds, factors are multipliers on travel time (>= 1).
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
 import json
 import math
@@ -150,6 +151,9 @@ class Profile:
             return self
         if not isinstance(overrides, dict):
             raise RoutingError("invalid_override", "overrides must be an object")
+        unknown = [key for key in overrides if key not in PARAMETERS]
+        if unknown:
+            raise _unknown_override(str(unknown[0]))
         _refuse_non_finite(overrides)
         errors = sorted(_validator("overrides").iter_errors(overrides), key=lambda e: list(e.path))
         if errors:
@@ -157,7 +161,7 @@ class Profile:
             where = ".".join(str(p) for p in error.path) or next(iter(overrides), "overrides")
             raise RoutingError(
                 "invalid_override",
-                f"override {where!r}: {error.message}",
+                _bad_value_message(where, error),
                 {"parameter": where, "allowed": override_schema()["properties"].get(where)},
             )
         params = copy.deepcopy(self.params) | overrides
@@ -180,6 +184,35 @@ def _refuse_non_finite(overrides: dict) -> None:
                 f"override {name!r}: {value} is not a number; give a finite value",
                 {"parameter": name, "allowed": override_schema()["properties"].get(name)},
             )
+
+
+def _unknown_override(key: str) -> RoutingError:
+    """A misspelt key ("max_kurb_cm") names the nearest real one and lists them all."""
+    valid = sorted(PARAMETERS)
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    guess = f" Did you mean {close[0]!r}?" if close else ""
+    return RoutingError(
+        "invalid_override",
+        f"{key!r} is not a profile parameter that can be overridden.{guess} "
+        f"Valid keys: {', '.join(valid)}.",
+        {"parameter": key, "did_you_mean": close[0] if close else None, "valid_keys": valid},
+    )
+
+
+def _bad_value_message(name: str, error: jsonschema.ValidationError) -> str:
+    """Plain words for a known key with a bad value, giving the range or the choices."""
+    if name not in PARAMETERS:
+        return f"override {name!r}: {error.message}"
+    kind, low, high, meaning = PARAMETERS[name]
+    got = json.dumps(error.instance)
+    if kind == "string":
+        expected = f"one of {', '.join(UNKNOWN_POLICIES)}"
+    elif kind == "boolean":
+        expected = "true or false"
+    else:
+        noun = "a whole number" if kind == "integer" else "a number"
+        expected = noun if low is None or high is None else f"{noun} from {low:g} to {high:g}"
+    return f"override {name!r} ({meaning}) must be {expected}; got {got}."
 
 
 def load_profile_file(path: Path) -> Profile:

@@ -170,11 +170,16 @@ class Router:
         nearest = self._snapper.snap(point[0], point[1], self._all_edges)
         where = {"field": name, "lat": point[0], "lon": point[1]}
         if nearest is None:
+            city = self.graph.manifest.get("city") or "this graph"
+            # A point given as lon,lat is the commonest typo; say so when the swap lands inside.
+            lat, lon = point[1], point[0]
+            swapped = -90 <= lat <= 90 and self._snapper.snap(lat, lon, self._all_edges) is not None
+            hint = f"; did you swap latitude and longitude? (lon,lat) lies inside {city}"
             raise RoutingError(
                 "outside_area",
                 f"{name} ({point[0]:.6f}, {point[1]:.6f}) is not near any mapped way "
-                f"in the loaded area ({self.graph.manifest.get('city') or 'this graph'})",
-                where,
+                f"in the loaded area ({city})" + (hint if swapped else ""),
+                where | {"swapped_inside": swapped},
             )
         edge = nearest.edge
         reverse = int(self.graph.arrays["edge_reverse"][edge])

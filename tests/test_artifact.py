@@ -141,6 +141,8 @@ def test_cli_route_rebuilds_a_damaged_graph(graph_copy: Path) -> None:
         f"{origin[0]},{origin[1]}",
         "--to",
         f"{destination[0]},{destination[1]}",
+        "--profile",
+        "default",
     )
     assert done.returncode == 0, done.stderr
     assert f"compiled graph in {graph_copy} is damaged ({ARRAYS})" in done.stderr
@@ -205,7 +207,10 @@ def test_missing_input_of_a_damaged_graph_names_the_path(graph_copy: Path, tmp_p
     missing = tmp_path / "gone" / "herrenberg.osm.pbf"
     _point_input_at(graph_copy, missing)
     (graph_copy / VOCAB).unlink()
-    done = _cli("route", "--graph", str(graph_copy), "--from", "48.59,8.86", "--to", "48.6,8.87")
+    done = _cli(
+        *("route", "--graph", str(graph_copy), "--from", "48.59,8.86", "--to", "48.6,8.87"),
+        *("--profile", "default"),
+    )
     assert done.returncode == 2
     assert str(missing) in done.stderr
     assert "Traceback" not in done.stderr

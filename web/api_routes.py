@@ -13,8 +13,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from jol import settings
 from routing.basemap import grid_bbox
 from web import params
-from web.downloads import route_geojson, route_gpx
+from web.downloads import route_geojson, route_gpx, route_map_html
 from web.errors import ApiError, invalid
+from web.html_map import CONTENT_SECURITY_POLICY
 from web.limits import retry_after_s
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,7 +40,7 @@ def profiles() -> Response:
 
 @bp.post("/route")
 def route_post() -> Response:
-    """Plan a route from a JSON body; `?format=geojson|gpx` for a download."""
+    """Plan a route from a JSON body; `?format=geojson|gpx|html` for a download."""
     fmt = params.route_format(request.args)
     if not request.is_json:
         raise invalid("Content-Type", "must be application/json")
@@ -153,6 +154,15 @@ def _answer(query: params.RouteQuery, fmt: str) -> Response:
     if fmt == "gpx":
         response = Response(route_gpx(answer), mimetype="application/gpx+xml")
         return _attachment(response, "jol-route.gpx")
+    if fmt == "html":
+        page = route_map_html(
+            answer, params.language(request.args), _router(), current_app.extensions["jol.streets"]
+        )
+        response = Response(page, mimetype="text/html")
+        # The map's own lock: inline code only, nothing fetched (the app's page policy
+        # allows only Jol's script files, which this standalone file does not use).
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        return _attachment(response, "jol-route.html")
     return jsonify(answer)
 
 

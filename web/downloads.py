@@ -1,8 +1,9 @@
-"""Route answers converted to downloadable GeoJSON and GPX.
+"""Route answers converted to downloadable GeoJSON, GPX and a standalone HTML map.
 
-Both carry the same facts as the JSON answer (segments and every barrier) so a
+All carry the same facts as the JSON answer (segments and every barrier) so a
 route opened in another app keeps its accessibility information, not just the
-line. Coordinates are WGS84 degrees, lengths metres, durations seconds.
+line. Coordinates are WGS84 degrees, lengths metres, durations seconds. The
+HTML map is drawn by web.html_map; this module gathers what it needs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,23 @@ from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from web.html_map import STREETS_LIMIT, route_html, streets_bbox
+
 _GPX_NS = "http://www.topografix.com/GPX/1/1"
+
+
+def route_map_html(answer: dict[str, Any], lang: str, router: Any, streets: Any) -> str:
+    """The answer as an HTML map page in `lang`, with the streets around it from `streets`.
+
+    `router` lists the profiles (for the profile's name in `lang`); `streets` is a
+    routing.basemap.StreetLines of the same graph. Used by the API and `jol route --html`.
+    """
+    # A failure names its profile in the error's details.
+    name = answer.get("profile") or answer.get("error", {}).get("details", {}).get("profile")
+    title = next((p["title"].get(lang) for p in router.profiles() if p["name"] == name), None)
+    box = streets_bbox(answer)
+    features = streets.query(box, STREETS_LIMIT)[0] if box is not None else []
+    return route_html(answer, lang, profile_title=title, streets=features)
 
 
 def route_geojson(answer: dict[str, Any]) -> dict[str, Any]:

@@ -493,6 +493,22 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                                     "description": "what blocks every route (no_accessible_route)",
                                     "items": {"$ref": "#/components/schemas/Blocking"},
                                 },
+                                "did_you_mean": {
+                                    "type": ["string", "null"],
+                                    "description": "the valid override key closest to a "
+                                    "misspelt one, or null (invalid_override)",
+                                },
+                                "valid_keys": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "every key `overrides` accepts "
+                                    "(invalid_override with an unknown key)",
+                                },
+                                "swapped_inside": {
+                                    "type": "boolean",
+                                    "description": "whether the point with latitude and "
+                                    "longitude swapped lies inside the area (outside_area)",
+                                },
                             },
                         },
                     },
@@ -533,16 +549,24 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
     route_responses = {
         "200": {
             "description": "A route (format=json), a GeoJSON FeatureCollection "
-            "(format=geojson) or a GPX 1.1 file (format=gpx)",
+            "(format=geojson), a GPX 1.1 file (format=gpx) or a standalone HTML map "
+            "that opens offline (format=html, in the language `lang`)",
             "content": {
                 **_json("RouteAnswer"),
                 "application/geo+json": {"schema": {"$ref": "#/components/schemas/RouteGeoJSON"}},
                 "application/gpx+xml": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
             },
         },
         **_errors("400", "413", "422", "429"),
     }
     fmt = _query("format", "Answer format", enum=formats, default="json")
+    lang = _query(
+        "lang",
+        "Language of the HTML map (format=html)",
+        enum=list(settings.LANGUAGES),
+        default=settings.DEFAULT_LANGUAGE,
+    )
     return {
         "openapi": "3.1.0",
         "info": {
@@ -558,7 +582,7 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 "post": {
                     "operationId": "planRoute",
                     "summary": "Plan an accessible route",
-                    "parameters": [fmt],
+                    "parameters": [fmt, lang],
                     "requestBody": {"required": True, "content": _json("RouteRequest")},
                     "responses": route_responses,
                 },
@@ -572,6 +596,7 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                         _query("overrides", "JSON object of profile overrides"),
                         _query("depart_at", "ISO 8601 date-time"),
                         fmt,
+                        lang,
                     ],
                     "responses": route_responses,
                 },

@@ -17,7 +17,7 @@ from typing import Any
 from jol import settings
 from web.errors import invalid
 
-ROUTE_FORMATS = ("json", "geojson", "gpx")
+ROUTE_FORMATS = ("json", "geojson", "gpx", "html")
 # A JSON string literal, escapes included: removed before counting brackets.
 # Unrolled ("normal* (special normal*)*") so a long string costs one linear scan.
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -121,11 +121,19 @@ def _nested_deeper_than(text: str, limit: int) -> bool:
 
 
 def route_format(args: Any) -> str:
-    """The `format` query parameter: json (default), geojson or gpx."""
+    """The `format` query parameter: json (default), geojson, gpx or html."""
     fmt = args.get("format", "json")
     if fmt not in ROUTE_FORMATS:
         raise invalid("format", f"must be one of {', '.join(ROUTE_FORMATS)}")
     return fmt
+
+
+def language(args: Any) -> str:
+    """The `lang` query parameter of page-like answers: ru (default), kk or en."""
+    lang = args.get("lang") or settings.DEFAULT_LANGUAGE
+    if lang not in settings.LANGUAGES:
+        raise invalid("lang", f"must be one of {', '.join(settings.LANGUAGES)}")
+    return lang
 
 
 def lat_lon_pair(text: str, name: str) -> tuple[float, float]:
