@@ -25,13 +25,18 @@ _MIN_COMPONENT_NODES = 50
 
 @dataclass(frozen=True)
 class Snap:
-    """Where a point meets the graph: on forward edge `edge` at `fraction` of its length."""
+    """Where a point meets the graph: on forward edge `edge` at `fraction` of its length.
+
+    `usable` is False for a snap onto the nearest way when no way near the
+    point is usable by the profile: only a failure explanation starts there.
+    """
 
     edge: int
     fraction: float
     lat: float
     lon: float
     distance_m: float
+    usable: bool = True
 
 
 class Snapper:
