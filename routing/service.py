@@ -25,6 +25,7 @@ from routing.engine import PathResult, make_engine
 from routing.errors import RoutingError
 from routing.graph import StreetGraph
 from routing.profiles import PARAMETERS, Profile, load_profiles, override_schema
+from routing.slopes import steep_stretches, steepest_grades
 from routing.snap import Snap, Snapper
 
 # The least-bad path that explains a failure pays, on each impassable edge, a fixed
@@ -53,13 +54,13 @@ WARNING_CODES = (
     "unknown_crossings",
     "long_route",
     "slope_mostly_unknown",
-    "slope_estimated",
     "unlit_after_dark",
     "unmapped_junctions",
+    "steep_stretch",
 )
 
 
-def _warning(code: str, template: str, **params: float | int) -> dict:
+def _warning(code: str, template: str, **params: float | int | str) -> dict:
     assert code in WARNING_CODES, code
     return {"code": code, "message": template.format(**params), "params": params}
 
@@ -270,7 +271,13 @@ class Router:
             legs = self._path(metrics.metric, metrics.costs, start, end)
         if legs is None:
             self._explain_failure(metrics, start, end, (origin, destination))
-        return start, end, RouteBuilder(self.graph, metrics.costs).route(legs)
+        route = RouteBuilder(self.graph, metrics.costs).route(legs)
+        route["steepest"] = steepest_grades(self.graph, legs)
+        # Read (and removed) by _warnings: the steep stretches need the legs, not the segments.
+        route["_steep_stretches"] = steep_stretches(
+            self.graph, legs, metrics.profile.params["comfort_grade_pct"]
+        )
+        return start, end, route
 
     # --- time of day --------------------------------------------------------------
     def _conditions(self, depart_at: datetime | None, origin: tuple[float, float]) -> dict | None:
@@ -454,11 +461,16 @@ class Router:
             warnings.append(
                 _warning("slope_mostly_unknown", "slope unknown on {pct} % of the route", pct=share)
             )
-        if any(s["incline"]["source"] == "dem" for s in route["segments"]):
+        # A general "slopes are estimated" note was on every DEM route and said nothing;
+        # each steep stretch now says where its grade came from (`source`).
+        for stretch in route.pop("_steep_stretches", []):
             warnings.append(
                 _warning(
-                    "slope_estimated",
-                    "slopes are estimated from a terrain model; short ramps may be steeper",
+                    "steep_stretch",
+                    "steep stretch {direction}: {grade_pct} % over {length_m} m, steeper than "
+                    "the profile's comfortable {comfort_pct} % (source: {source})",
+                    **stretch,
+                    comfort_pct=profile.params["comfort_grade_pct"],
                 )
             )
         if unknown["junctions"] and _cares_about_crossings(profile):

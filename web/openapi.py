@@ -187,6 +187,13 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 },
             },
             "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
+            "steepest": {
+                "type": "object",
+                "required": ["up_pct", "down_pct"],
+                "description": "steepest climb and descent on the route (%, >= 0, over the "
+                "grade smoothing window), unknown where no part has slope data",
+                "properties": {"up_pct": _num_or_unknown(), "down_pct": _num_or_unknown()},
+            },
         },
     }
     snap_point = {
@@ -278,7 +285,12 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "description": "stable; clients translate it with `params`",
                 },
                 "message": {"type": "string", "description": "English"},
-                "params": {"type": "object", "additionalProperties": {"type": "number"}},
+                "params": {
+                    "type": "object",
+                    "description": "numbers, or words a client translates as <param>_<word> "
+                    "(steep_stretch: direction up|down, source dem|tag)",
+                    "additionalProperties": {"type": ["number", "string"]},
+                },
             },
         },
         "LineString": line,
