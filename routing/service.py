@@ -20,7 +20,7 @@ import numpy as np
 from jol import settings
 from routing import daylight
 from routing.answer import Leg, RouteBuilder
-from routing.costs import Costs, compute_costs
+from routing.costs import BLOCK_REASONS, Costs, compute_costs
 from routing.engine import PathResult, make_engine
 from routing.errors import RoutingError
 from routing.graph import StreetGraph
@@ -57,6 +57,7 @@ WARNING_CODES = (
     "unlit_after_dark",
     "unmapped_junctions",
     "steep_stretch",
+    "snapped_across_barrier",
 )
 
 
@@ -146,7 +147,8 @@ class Router:
     # --- routing ------------------------------------------------------------------
     def _snap(self, point: tuple[float, float], metrics: _ProfileMetrics, name: str) -> Snap:
         """Snap to a way the profile can use, else to the nearest way marked not `usable`."""
-        snap = self._snapper.snap(point[0], point[1], metrics.usable)
+        steps = (metrics.costs.edge_blocked & BLOCK_REASONS["steps"]) > 0
+        snap = self._snapper.snap_beside_barriers(point[0], point[1], metrics.usable, steps)
         if snap is not None:
             return snap
         nearest = self._snapper.snap(point[0], point[1], self._all_edges)
@@ -161,6 +163,20 @@ class Router:
         # Only impassable ways are near: _plan explains the failure along the least-bad path
         # from here, so what blocks is named where the person meets it.
         return dataclasses.replace(nearest, usable=False)
+
+    def _across(self, field: str, snap: Snap) -> dict | None:
+        """Warning params for a point snapped across a flight of steps, else None."""
+        if snap.across < 0:
+            return None
+        coords = self.graph.edge_coords(snap.across)
+        middle = coords[len(coords) // 2]
+        return {
+            "point": field,
+            "m": round(snap.distance_m, 1),
+            "osm_id": int(self.graph.arrays["edge_osm_way_id"][snap.across]),
+            "lat": round(float(middle[1]), 7),
+            "lon": round(float(middle[0]), 7),
+        }
 
     def _seeds(self, snap: Snap, body: np.ndarray, node_s: np.ndarray, leaving: bool):
         """(node, seconds, leg) triples linking a snapped point to the ends of its edge.
@@ -273,6 +289,10 @@ class Router:
             self._explain_failure(metrics, start, end, (origin, destination))
         route = RouteBuilder(self.graph, metrics.costs).route(legs)
         route["steepest"] = steepest_grades(self.graph, legs)
+        # Read (and removed) by _warnings, like the steep stretches.
+        route["_across"] = [
+            self._across(field, snap) for field, snap in (("from", start), ("to", end))
+        ]
         # Read (and removed) by _warnings: the steep stretches need the legs, not the segments.
         route["_steep_stretches"] = steep_stretches(
             self.graph, legs, metrics.profile.params["comfort_grade_pct"]
@@ -461,6 +481,16 @@ class Router:
             warnings.append(
                 _warning("slope_mostly_unknown", "slope unknown on {pct} % of the route", pct=share)
             )
+        for moved in route.pop("_across", []):
+            if moved is not None:
+                warnings.append(
+                    _warning(
+                        "snapped_across_barrier",
+                        "the {point} point was moved {m} m across a flight of steps "
+                        "(OSM way {osm_id}) to the nearest way the profile can use",
+                        **moved,
+                    )
+                )
         # A general "slopes are estimated" note was on every DEM route and said nothing;
         # each steep stretch now says where its grade came from (`source`).
         for stretch in route.pop("_steep_stretches", []):
