@@ -439,11 +439,16 @@ class Router:
     def _finds_route(
         self, metrics: _ProfileMetrics, points: tuple[tuple[float, float], ...]
     ) -> bool:
-        """Whether `metrics` routes between the points (snapped to ways it can use)."""
-        snaps = [self._snapper.snap(lat, lon, metrics.usable) for lat, lon in points]
-        if None in snaps:
+        """Whether `metrics` routes between the points, snapped as `_plan` snaps them."""
+        try:
+            start, end = (
+                self._snap(p, metrics, f) for p, f in zip(points, ("from", "to"), strict=True)
+            )
+        except RoutingError:
             return False
-        return self._path(metrics.metric, metrics.costs, snaps[0], snaps[1]) is not None
+        if not (start.usable and end.usable):
+            return False
+        return self._path(metrics.metric, metrics.costs, start, end) is not None
 
     def _warnings(self, route: dict, profile: Profile, conditions: dict | None) -> list[dict]:
         """What the user should know before setting out, as ``{code, message, params}``.
