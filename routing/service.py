@@ -148,7 +148,7 @@ class Router:
     def _snap(self, point: tuple[float, float], metrics: _ProfileMetrics, name: str) -> Snap:
         """Snap to a way the profile can use, else to the nearest way marked not `usable`."""
         steps = (metrics.costs.edge_blocked & BLOCK_REASONS["steps"]) > 0
-        snap = self._snapper.snap_beside_barriers(point[0], point[1], metrics.usable, steps)
+        snap = self._snapper.snap_beside_steps(point[0], point[1], metrics.usable, steps)
         if snap is not None:
             return snap
         nearest = self._snapper.snap(point[0], point[1], self._all_edges)

@@ -58,6 +58,10 @@ class Snapper:
         self._xy = self._project(np.column_stack((graph.geom_lon, graph.geom_lat)))
         points, self._owner = _sample_edges(graph, forward, self._xy, _SAMPLE_SPACING_M)
         self._tree = cKDTree(points)
+        # Flights of steps get a small tree of their own: every snap looks for one nearby.
+        flights = forward & graph.arrays["edge_is_steps"]
+        points, self._steps_owner = _sample_edges(graph, flights, self._xy, _SAMPLE_SPACING_M)
+        self._steps_tree = cKDTree(points) if len(points) else None
 
     def _project(self, lonlat: np.ndarray) -> np.ndarray:
         """Degrees (lon, lat) to local metres (x east, y north)."""
@@ -66,13 +70,8 @@ class Snapper:
         y = np.radians(lonlat[:, 1]) * EARTH_RADIUS_M
         return np.column_stack((x, y))
 
-    def snap(
-        self, lat: float, lon: float, usable: np.ndarray, *, islands: bool = False
-    ) -> Snap | None:
-        """Nearest point on an edge with `usable[edge]` (either direction), or None if too far.
-
-        Small islands count only when nothing bigger is near, unless `islands`.
-        """
+    def snap(self, lat: float, lon: float, usable: np.ndarray) -> Snap | None:
+        """Nearest point on an edge with `usable[edge]` (either direction), or None if too far."""
         target = self._project(np.array([[lon, lat]]))[0]
         graph = self.graph
         for k in (
@@ -95,7 +94,7 @@ class Snapper:
                 graph.component_size[graph.arrays["node_component"][graph.edge_u[edges]]]
                 >= _MIN_COMPONENT_NODES
             )
-            if big.any() and not islands:
+            if big.any():
                 edges = edges[big]
             if len(edges):
                 return self._nearest_on_edges(edges, target)
@@ -103,22 +102,21 @@ class Snapper:
                 return None
         return None
 
-    def snap_beside_barriers(
-        self, lat: float, lon: float, usable: np.ndarray, barrier: np.ndarray
+    def snap_beside_steps(
+        self, lat: float, lon: float, usable: np.ndarray, blocked_steps: np.ndarray
     ) -> Snap | None:
-        """Like `snap`, but never silently across a barrier way (a flight of steps).
+        """Like `snap`, but never silently across a flight of steps in `blocked_steps`.
 
-        A point nearer to a barrier way than to any usable way lies on or beside
+        A point nearer to such a flight than to any usable way lies on or beside
         it, at the end nearer along the flight. The plain snap may land on the
         far side (the other end of the flight): then the point is snapped to its
         own end, if a usable way leaves there, or the snap says what it crossed.
         """
         plain = self.snap(lat, lon, usable)
-        if plain is None or not barrier.any():
+        if plain is None:
             return plain
-        # A flight mapped apart from the network is still where the point is.
-        beside = self.snap(lat, lon, barrier, islands=True)
-        if beside is None or beside.distance_m >= plain.distance_m:
+        beside = self._nearest_flight(lat, lon, blocked_steps, plain.distance_m)
+        if beside is None:
             return plain
         graph = self.graph
         end = int(
@@ -137,6 +135,28 @@ class Snapper:
         if own is not None:
             return own
         return dataclasses.replace(plain, across=beside.edge)
+
+    def _nearest_flight(
+        self, lat: float, lon: float, blocked_steps: np.ndarray, within_m: float
+    ) -> Snap | None:
+        """Nearest point on a flight in `blocked_steps` nearer than `within_m`, else None.
+
+        Flights mapped apart from the network count: the point is still there.
+        """
+        if self._steps_tree is None:
+            return None
+        target = self._project(np.array([[lon, lat]]))[0]
+        k = min(settings.SNAP_CANDIDATES, len(self._steps_owner))
+        distances, index = self._steps_tree.query(
+            target, k=k, distance_upper_bound=within_m + _SAMPLE_SPACING_M
+        )
+        found = np.atleast_1d(index)[np.isfinite(np.atleast_1d(distances))]
+        edges = np.unique(self._steps_owner[found])
+        edges = edges[blocked_steps[edges]]
+        if not len(edges):
+            return None
+        nearest = self._nearest_on_edges(edges, target)
+        return nearest if nearest.distance_m < within_m else None
 
     def _at_node(self, node: int, usable: np.ndarray, lat: float, lon: float) -> Snap | None:
         """A snap at `node` on a usable way that leaves or enters it, or None if none does."""
