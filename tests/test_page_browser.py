@@ -436,6 +436,7 @@ def test_route_summary_gives_the_steepest_grades_and_steep_stretches_in_russian(
 
     ru = _i18n()["ru"]
     _open(browser, live_server + "/?lang=ru", fresh=True)
+    browser.get_log("browser")  # start the console record from this page
     _tab_to(browser, "from-input")
     _press(browser, "43.2548, 76.9449")
     _tab_to(browser, "to-input")
