@@ -62,6 +62,9 @@ def check_blockers_on_candidate(error: RoutingError) -> None:
         return
     line = details["candidate"]["geometry"]["coordinates"]
     assert len(line) >= 2 and details["candidate"]["distance_m"] >= 0
+    for end, (lon, lat) in (("from", line[0]), ("to", line[-1])):  # drawn between the points
+        snapped = details["snap"][end]
+        assert _distance_to_line_m(snapped["lat"], snapped["lon"], [[lon, lat]]) < 1.0, end
     assert details["blocking"], error.message
     for item in details["blocking"]:
         gap = _distance_to_line_m(item["lat"], item["lon"], line)
