@@ -9,7 +9,8 @@ steeper than comfort in one direction, so its length is as fine as the edges.
 
 from __future__ import annotations
 
-from graph_build.artifact import INCLINE_TAG, INCLINE_UNKNOWN
+import numpy as np
+
 from routing.geometry import cut_polyline
 from routing.graph import StreetGraph
 
@@ -19,9 +20,8 @@ _DIRECTIONS = (("up", "edge_max_up_pct"), ("down", "edge_max_down_pct"))
 
 def steepest_grades(graph: StreetGraph, legs: list[Leg]) -> dict[str, float | str]:
     """Steepest climb and descent (%, >= 0) on the legs with a known slope, else "unknown"."""
-    known = [
-        leg[0] for leg in legs if graph.arrays["edge_incline_source"][leg[0]] != INCLINE_UNKNOWN
-    ]
+    # Grades are nan exactly where the slope is unknown (no DEM there and no tag).
+    known = [leg[0] for leg in legs if not np.isnan(graph.arrays["edge_max_up_pct"][leg[0]])]
     if not known:
         return {"up_pct": "unknown", "down_pct": "unknown"}
     return {
@@ -45,7 +45,7 @@ def steep_stretches(graph: StreetGraph, legs: list[Leg], comfort_pct: float) -> 
                 run = None
                 continue
             length_m = (end - start) * float(graph.arrays["edge_length_m"][edge])
-            tagged = graph.arrays["edge_incline_source"][edge] == INCLINE_TAG
+            tagged = not np.isnan(graph.arrays["edge_incline_tag_pct"][edge])
             if run is None:
                 first = cut_polyline(graph.edge_coords(edge), start, end)[0]
                 run = {
