@@ -111,3 +111,12 @@ def test_a_point_by_a_flight_snaps_at_its_own_end(city: str) -> None:
         assert at_home or warned, (near_u, snapped)
         cases += 1
     assert cases >= 1, "the sample must contain points whose nearest usable way is past a flight"
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_the_page_can_say_the_warning(lang: str) -> None:
+    from web.page import translations
+
+    table = translations()[lang]
+    assert "{point}" in table["warning_snapped_across_barrier"]
+    assert table["point_from"] and table["point_to"]
