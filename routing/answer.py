@@ -192,27 +192,95 @@ class RouteBuilder:
             found.append({"kind": "elevator"} | where)
         return found
 
-    def blocking(self, legs: list[Leg]) -> list[dict]:
-        """What makes a (relaxed) path impassable for the profile, in path order."""
-        blocks, seen = [], set()
-        for edge, _, end in legs:
-            reasons = [
-                name for name, bit in BLOCK_REASONS.items() if self.costs.edge_blocked[edge] & bit
-            ]
-            if reasons and ("way", int(self.a["edge_osm_way_id"][edge])) not in seen:
-                first = self.edge_barriers(edge) or [self._way_point(edge)]
-                seen.add(("way", int(self.a["edge_osm_way_id"][edge])))
-                for reason in reasons:
-                    blocks.append(first[0] | {"reason": reason, "message": _REASON_TEXT[reason]})
+    def blocking(self, legs: list[Leg], params: dict | None = None) -> list[dict]:
+        """What makes a (relaxed) path impassable for the profile, in path order.
+
+        Each item sits where the path meets it: a blocked way at the start of the
+        blocked part of the path (consecutive pieces of one way blocked for one
+        reason make one stretch, drawn as `line`), a node where the path enters
+        it. With the profile's `params`, items carry the measured value and the limit.
+        """
+        blocks: list[dict] = []
+        current: dict[str, dict] = {}  # reason -> the stretch the previous leg belonged to
+        seen_nodes: set[int] = set()
+        for edge, start, end in legs:
+            current = self._blocked_pieces(edge, start, end, current, blocks, params or {})
             head = int(self.graph.edge_v[edge])
             node_bits = self.costs.node_blocked[head]
-            if end >= 1 and node_bits and ("node", head) not in seen:
-                seen.add(("node", head))
+            if end >= 1 and node_bits and head not in seen_nodes:
+                seen_nodes.add(head)
                 met = self.node_barriers(head, edge) or [{"kind": "node"} | self._node_point(head)]
                 for name, bit in BLOCK_REASONS.items():
                     if node_bits & bit and name in _NODE_REASONS:
-                        blocks.append(met[0] | {"reason": name, "message": _REASON_TEXT[name]})
-        return blocks
+                        item = met[0] | {"reason": name, "message": _REASON_TEXT[name]}
+                        blocks.append(item | _node_measure(item, name, params or {}))
+                current = {}
+        return [_finish_stretch(block) for block in blocks]
+
+    def _blocked_pieces(
+        self,
+        edge: int,
+        start: float,
+        end: float,
+        current: dict[str, dict],
+        blocks: list[dict],
+        params: dict,
+    ) -> dict[str, dict]:
+        """Add leg (edge, start, end) to the stretches it continues, or start new ones."""
+        reasons = [n for n, bit in BLOCK_REASONS.items() if self.costs.edge_blocked[edge] & bit]
+        if not reasons:
+            return {}
+        way = int(self.a["edge_osm_way_id"][edge])
+        piece = cut_polyline(self.graph.edge_coords(edge), start, end)
+        length_m = (end - start) * float(self.a["edge_length_m"][edge])
+        following = {}
+        for reason in reasons:
+            measure = self._edge_measure(edge, reason)
+            stretch = current.get(reason)
+            if stretch is not None and stretch["osm_id"] == way:
+                _extend_stretch(stretch, piece, length_m, measure)
+            else:
+                stretch = self._stretch(edge, reason, piece, length_m, params)
+                blocks.append(stretch)
+            following[reason] = stretch
+        return following
+
+    def _edge_measure(self, edge: int, reason: str) -> float | None:
+        """The measured value behind an edge's block (grade, width, kerb height), None if none."""
+        column = _EDGE_MEASURE.get(reason)
+        if column is None:
+            return None
+        value = float(self.a[column][edge])
+        return None if math.isnan(value) else value
+
+    def _stretch(
+        self, edge: int, reason: str, piece: np.ndarray, length_m: float, params: dict
+    ) -> dict:
+        """A blocked stretch beginning on `edge`, placed where the path meets it."""
+        found = self.edge_barriers(edge)
+        item = (found[0] if found else self._way_point(edge)) | {
+            "reason": reason,
+            "message": _REASON_TEXT[reason],
+            "lat": round(float(piece[0][1]), 7),
+            "lon": round(float(piece[0][0]), 7),
+            "_pieces": [piece],
+            "_length_m": length_m,
+            "_measure": self._edge_measure(edge, reason),
+        }
+        limit = _LIMITS.get(reason)
+        if limit is not None and limit[1] in params:
+            item[limit[0]] = params[limit[1]]
+        return item
+
+    def candidate(self, legs: list[Leg]) -> dict:
+        """The least-bad path of a failed route, to draw: its line and length."""
+        coords, _ = self._leg_geometry(legs)
+        edges = np.fromiter((leg[0] for leg in legs), dtype=np.int64, count=len(legs))
+        share = np.fromiter((leg[2] - leg[1] for leg in legs), dtype=np.float64, count=len(legs))
+        return {
+            "geometry": {"type": "LineString", "coordinates": np.round(coords, 7).tolist()},
+            "distance_m": round(float((share * self.a["edge_length_m"][edges]).sum()), 1),
+        }
 
     def _way_point(self, edge: int) -> dict:
         start = self.graph.edge_coords(edge)[0]
@@ -446,3 +514,68 @@ def _count_kinds(barriers: list[dict]) -> dict[str, int]:
     for barrier in barriers:
         counts[barrier["kind"]] = counts.get(barrier["kind"], 0) + 1
     return counts
+
+
+# Blocked edge reason -> the array holding its measured value.
+_EDGE_MEASURE = {
+    "too_steep_up": "edge_max_up_pct",
+    "too_steep_down": "edge_max_down_pct",
+    "too_narrow": "edge_width_m",
+    "kerb_too_high": "edge_kerb_height_cm",
+}
+_MEASURE_KEY = {
+    "too_steep_up": "grade_pct",
+    "too_steep_down": "grade_pct",
+    "too_narrow": "width_m",
+    "kerb_too_high": "kerb_cm",
+    "kerb_unknown": "kerb_cm",
+}
+# Reason -> (answer key, profile parameter) of the limit the measured value broke.
+_LIMITS = {
+    "too_steep_up": ("limit_pct", "max_incline_up_pct"),
+    "too_steep_down": ("limit_pct", "max_incline_down_pct"),
+    "too_narrow": ("limit_m", "min_width_m"),
+    "kerb_too_high": ("limit_cm", "max_kerb_cm"),
+    "kerb_unknown": ("limit_cm", "max_kerb_cm"),
+}
+
+
+def _extend_stretch(
+    stretch: dict, piece: np.ndarray, length_m: float, measure: float | None
+) -> None:
+    """Grow a blocked stretch by the next piece of the same way; keep its worst value."""
+    stretch["_pieces"].append(piece)
+    stretch["_length_m"] += length_m
+    if measure is None:
+        return
+    old = stretch["_measure"]
+    narrower = stretch["reason"] == "too_narrow"
+    if old is None or (measure < old if narrower else measure > old):
+        stretch["_measure"] = measure
+
+
+def _finish_stretch(item: dict) -> dict:
+    """Turn a stretch's working fields into its public ones: value, length and line."""
+    if "_pieces" not in item:
+        return item
+    pieces = item.pop("_pieces")
+    measure = item.pop("_measure")
+    length_m = item.pop("_length_m")
+    key = _MEASURE_KEY.get(item["reason"])
+    if key is not None:
+        item[key] = "unknown" if measure is None else round(measure, 1)
+    line = np.concatenate([pieces[0]] + [p[1:] for p in pieces[1:]])
+    item["length_m"] = round(length_m, 1)
+    item["line"] = np.round(line, 7).tolist()
+    return item
+
+
+def _node_measure(item: dict, reason: str, params: dict) -> dict:
+    """The kerb height met at a blocking node, and the profile's limit."""
+    if reason not in ("kerb_too_high", "kerb_unknown"):
+        return {}
+    found = {"kerb_cm": item.get("height_cm", "unknown")}
+    key, parameter = _LIMITS[reason]
+    if parameter in params:
+        found[key] = params[parameter]
+    return found

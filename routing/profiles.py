@@ -73,6 +73,7 @@ PARAMETERS: dict[str, tuple[str, float | None, float | None, str]] = {
     "unknown_width_factor": ("number", 1, 10, "time factor on footways of unknown width"),
     "unknown_surface_factor": ("number", 1, 10, "time factor on ways of unknown surface"),
     "comfort_distance_m": ("number", 100, 100000, "longer routes get a warning, metres"),
+    "comfort_grade_pct": ("number", 0, 100, "steeper stretches get a warning, percent"),
 }
 
 _FACTOR_MAP = {

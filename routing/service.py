@@ -7,6 +7,7 @@ its own metric, cached by its overrides so repeated users cost nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from collections import OrderedDict
@@ -19,16 +20,23 @@ import numpy as np
 from jol import settings
 from routing import daylight
 from routing.answer import Leg, RouteBuilder
-from routing.costs import Costs, compute_costs
+from routing.costs import BLOCK_REASONS, Costs, compute_costs
 from routing.engine import PathResult, make_engine
 from routing.errors import RoutingError
 from routing.graph import StreetGraph
 from routing.profiles import PARAMETERS, Profile, load_profiles, override_schema
+from routing.slopes import steep_stretches, steepest_grades
 from routing.snap import Snap, Snapper
 
-# Added to each impassable edge when looking for the least-bad path to explain a failure.
-_RELAXED_BLOCK_S = 500_000.0
+# The least-bad path that explains a failure pays, on each impassable edge, a fixed
+# penalty and ten times its travel time: it prefers few and short blocked stretches, but
+# not at any price (a per-edge penalty alone drew a 34 km candidate for a 5 km trip).
+_RELAXED_BLOCK_S = 600.0
+_RELAXED_BLOCK_FACTOR = 10.0
 _OVERRIDE_CACHE_SIZE = 32
+# A refused profile -> profiles worth suggesting instead, if they find a route (an electric
+# chair climbs what a manual one cannot).
+_ALTERNATIVE_PROFILES = {"wheelchair_manual": ("wheelchair_electric",)}
 
 
 @dataclass
@@ -46,14 +54,15 @@ WARNING_CODES = (
     "unknown_crossings",
     "long_route",
     "slope_mostly_unknown",
-    "slope_estimated",
     "unlit_after_dark",
     "unmapped_junctions",
     "barrier_unknown_passability",
+    "steep_stretch",
+    "snapped_across_barrier",
 )
 
 
-def _warning(code: str, template: str, **params: float | int) -> dict:
+def _warning(code: str, template: str, **params: float | int | str) -> dict:
     assert code in WARNING_CODES, code
     return {"code": code, "message": template.format(**params), "params": params}
 
@@ -163,8 +172,9 @@ class Router:
 
     # --- routing ------------------------------------------------------------------
     def _snap(self, point: tuple[float, float], metrics: _ProfileMetrics, name: str) -> Snap:
-        """Snap to a way the profile can use; explain why not when only unusable ways are near."""
-        snap = self._snapper.snap(point[0], point[1], metrics.usable)
+        """Snap to a way the profile can use, else to the nearest way marked not `usable`."""
+        steps = (metrics.costs.edge_blocked & BLOCK_REASONS["steps"]) > 0
+        snap = self._snapper.snap_beside_steps(point[0], point[1], metrics.usable, steps)
         if snap is not None:
             return snap
         nearest = self._snapper.snap(point[0], point[1], self._all_edges)
@@ -181,15 +191,23 @@ class Router:
                 f"in the loaded area ({city})" + (hint if swapped else ""),
                 where | {"swapped_inside": swapped},
             )
-        edge = nearest.edge
-        reverse = int(self.graph.arrays["edge_reverse"][edge])
-        legs = [(edge, 0.0, 1.0)] + ([(reverse, 0.0, 1.0)] if reverse >= 0 else [])
-        blocking = RouteBuilder(self.graph, metrics.costs).blocking(legs)
-        raise RoutingError(
-            "no_accessible_route",
-            f"every way near {name} is impassable for profile {metrics.profile.name!r}",
-            where | {"profile": metrics.profile.name, "reason": "blocked", "blocking": blocking},
-        )
+        # Only impassable ways are near: _plan explains the failure along the least-bad path
+        # from here, so what blocks is named where the person meets it.
+        return dataclasses.replace(nearest, usable=False)
+
+    def _across(self, field: str, snap: Snap) -> dict | None:
+        """Warning params for a point snapped across a flight of steps, else None."""
+        if snap.across < 0:
+            return None
+        coords = self.graph.edge_coords(snap.across)
+        middle = coords[len(coords) // 2]
+        return {
+            "point": field,
+            "m": round(snap.distance_m, 1),
+            "osm_id": int(self.graph.arrays["edge_osm_way_id"][snap.across]),
+            "lat": round(float(middle[1]), 7),
+            "lon": round(float(middle[0]), 7),
+        }
 
     def _seeds(self, snap: Snap, body: np.ndarray, node_s: np.ndarray, leaving: bool):
         """(node, seconds, leg) triples linking a snapped point to the ends of its edge.
@@ -295,10 +313,22 @@ class Router:
         """Snap both points, find the path (or raise no_accessible_route) and build the route."""
         start = self._snap(origin, metrics, "from")
         end = self._snap(destination, metrics, "to")
-        legs = self._path(metrics.metric, metrics.costs, start, end)
+        legs = None
+        if start.usable and end.usable:
+            legs = self._path(metrics.metric, metrics.costs, start, end)
         if legs is None:
-            self._explain_failure(metrics, start, end)
-        return start, end, RouteBuilder(self.graph, metrics.costs).route(legs)
+            self._explain_failure(metrics, start, end, (origin, destination))
+        route = RouteBuilder(self.graph, metrics.costs).route(legs)
+        route["steepest"] = steepest_grades(self.graph, legs)
+        # Read (and removed) by _warnings, like the steep stretches.
+        route["_across"] = [
+            self._across(field, snap) for field, snap in (("from", start), ("to", end))
+        ]
+        # Read (and removed) by _warnings: the steep stretches need the legs, not the segments.
+        route["_steep_stretches"] = steep_stretches(
+            self.graph, legs, metrics.profile.params["comfort_grade_pct"]
+        )
+        return start, end, route
 
     # --- time of day --------------------------------------------------------------
     def _conditions(self, depart_at: datetime | None, origin: tuple[float, float]) -> dict | None:
@@ -364,41 +394,92 @@ class Router:
             return overrides
         return {**(overrides or {}), "unlit_factor": 1.0}
 
-    def _explain_failure(self, metrics: _ProfileMetrics, start: Snap, end: Snap) -> None:
-        """Raise no_accessible_route naming what blocks the least-bad candidate path."""
+    def _relaxed(self, metrics: _ProfileMetrics) -> Costs:
+        """The profile's costs with every block turned into a heavy penalty (least-bad paths)."""
         costs = metrics.costs
-        relaxed_cost = np.where(
-            np.isfinite(costs.edge_s), costs.edge_s, costs.time_s + _RELAXED_BLOCK_S
-        )
+        blocked_s = costs.time_s * _RELAXED_BLOCK_FACTOR + _RELAXED_BLOCK_S
+        relaxed_cost = np.where(np.isfinite(costs.edge_s), costs.edge_s, blocked_s)
         if metrics.relaxed is None:
             metrics.relaxed = self._engine.metric(relaxed_cost)
-        relaxed_costs = Costs(
-            np.where(np.isfinite(costs.body_s), costs.body_s, costs.time_s + _RELAXED_BLOCK_S),
+        return Costs(
+            np.where(np.isfinite(costs.body_s), costs.body_s, blocked_s),
             np.zeros_like(costs.node_s),
             costs.time_s,
             costs.edge_blocked,
             costs.node_blocked,
             relaxed_cost,
         )
-        legs = self._path(metrics.relaxed, relaxed_costs, start, end)
-        blocking = RouteBuilder(self.graph, costs).blocking(legs) if legs else []
-        if legs is None:
+
+    def _explain_failure(
+        self,
+        metrics: _ProfileMetrics,
+        start: Snap,
+        end: Snap,
+        points: tuple[tuple[float, float], tuple[float, float]],
+    ) -> None:
+        """Raise no_accessible_route naming what blocks the least-bad candidate path.
+
+        The candidate is drawn (`candidate`), every blocker lies on it with its
+        measured value, and `suggestions` offers what really helps: another
+        profile only if it finds a route between the same points.
+        """
+        relaxed = self._relaxed(metrics)
+        legs = self._path(metrics.relaxed, relaxed, start, end)
+        builder = RouteBuilder(self.graph, metrics.costs)
+        blocking = builder.blocking(legs, metrics.profile.params) if legs else []
+        name = metrics.profile.name
+        details: dict = {}
+        unusable = [i for i, snap in enumerate((start, end)) if not snap.usable]
+        if unusable:
+            field, point = ("from", "to")[unusable[0]], points[unusable[0]]
+            message = f"every way near {field} is impassable for profile {name!r}"
+            details = {"field": field, "lat": point[0], "lon": point[1]}
+        elif legs is None:
             message = "origin and destination are not connected by any mapped way"
         else:
             kinds = (
                 ", ".join(sorted({f"{b['kind']} ({b['reason']})" for b in blocking})) or "barriers"
             )
-            message = f"no route passable for profile {metrics.profile.name!r}; blocked by {kinds}"
+            message = f"no route passable for profile {name!r}; blocked by {kinds}"
         raise RoutingError(
             "no_accessible_route",
             message,
-            {
-                "profile": metrics.profile.name,
+            details
+            | {
+                "profile": name,
                 "reason": "not_connected" if legs is None else "blocked",
                 "blocking": blocking,
+                "candidate": builder.candidate(legs) if legs else None,
+                "suggestions": self._suggestions(name, points),
                 "snap": {"from": _snap_dict(start), "to": _snap_dict(end)},
             },
         )
+
+    def _suggestions(self, name: str, points: tuple[tuple[float, float], ...]) -> list[dict]:
+        """What else may help after a refusal: a profile that finds a route, an accessible taxi."""
+        found = []
+        for other in _ALTERNATIVE_PROFILES.get(name, ()):
+            if other in self._profiles and self._finds_route(
+                self._metrics_for(other, None), points
+            ):
+                found.append({"code": "try_profile", "params": {"profile": other}})
+        if name.startswith("wheelchair"):
+            found.append({"code": "invataxi", "params": {}})
+        return found
+
+    def _finds_route(
+        self, metrics: _ProfileMetrics, points: tuple[tuple[float, float], ...]
+    ) -> bool:
+        """Whether `metrics` routes between the points, snapped as `_plan` snaps them."""
+        try:
+            start, end = (
+                self._snap(p, metrics, f) for p, f in zip(points, ("from", "to"), strict=True)
+            )
+        except RoutingError:
+            return False
+        if not (start.usable and end.usable):
+            return False
+        return self._path(metrics.metric, metrics.costs, start, end) is not None
 
     def _warnings(self, route: dict, profile: Profile, conditions: dict | None) -> list[dict]:
         """What the user should know before setting out, as ``{code, message, params}``.
@@ -436,11 +517,26 @@ class Router:
             warnings.append(
                 _warning("slope_mostly_unknown", "slope unknown on {pct} % of the route", pct=share)
             )
-        if any(s["incline"]["source"] == "dem" for s in route["segments"]):
+        for moved in route.pop("_across", []):
+            if moved is not None:
+                warnings.append(
+                    _warning(
+                        "snapped_across_barrier",
+                        "the {point} point was moved {m} m across a flight of steps "
+                        "(OSM way {osm_id}) to the nearest way the profile can use",
+                        **moved,
+                    )
+                )
+        # A general "slopes are estimated" note was on every DEM route and said nothing;
+        # each steep stretch now says where its grade came from (`source`).
+        for stretch in route.pop("_steep_stretches", []):
             warnings.append(
                 _warning(
-                    "slope_estimated",
-                    "slopes are estimated from a terrain model; short ramps may be steeper",
+                    "steep_stretch",
+                    "steep stretch {direction}: {grade_pct} % over {length_m} m, steeper than "
+                    "the profile's comfortable {comfort_pct} % (source: {source})",
+                    **stretch,
+                    comfort_pct=profile.params["comfort_grade_pct"],
                 )
             )
         if unknown["junctions"] and _cares_about_crossings(profile):

@@ -8,6 +8,7 @@ edge are outside the area (the sea, another city, a typo in a coordinate).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,17 +22,28 @@ _SAMPLE_SPACING_M = 10.0
 # Snap to islands of fewer nodes only when nothing bigger is near: a point
 # snapped to a disconnected courtyard path can reach nowhere.
 _MIN_COMPONENT_NODES = 50
+# A snap this close to the end of a flight a point lies beside is on the point's side.
+_SAME_SIDE_M = 3.0
 
 
 @dataclass(frozen=True)
 class Snap:
-    """Where a point meets the graph: on forward edge `edge` at `fraction` of its length."""
+    """Where a point meets the graph: on forward edge `edge` at `fraction` of its length.
+
+    `usable` is False for a snap onto the nearest way when no way near the
+    point is usable by the profile: only a failure explanation starts there.
+    `across` names the barrier way (a flight of steps) between the point and
+    its snap when no usable way on the point's side of it was found.
+    """
 
     edge: int
     fraction: float
     lat: float
     lon: float
     distance_m: float
+    usable: bool = True
+    # The barrier way (edge) the point was moved across to reach a usable way, or -1.
+    across: int = -1
 
 
 class Snapper:
@@ -42,9 +54,14 @@ class Snapper:
         self._lat0 = float(np.mean(graph.node_lat)) if graph.node_count else 0.0
         self._cos = np.cos(np.radians(self._lat0))
         forward = ~graph.arrays["edge_reversed"] | (graph.arrays["edge_reverse"] < 0)
+        self._forward = forward
         self._xy = self._project(np.column_stack((graph.geom_lon, graph.geom_lat)))
         points, self._owner = _sample_edges(graph, forward, self._xy, _SAMPLE_SPACING_M)
         self._tree = cKDTree(points)
+        # Flights of steps get a small tree of their own: every snap looks for one nearby.
+        flights = forward & graph.arrays["edge_is_steps"]
+        points, self._steps_owner = _sample_edges(graph, flights, self._xy, _SAMPLE_SPACING_M)
+        self._steps_tree = cKDTree(points) if len(points) else None
 
     def _project(self, lonlat: np.ndarray) -> np.ndarray:
         """Degrees (lon, lat) to local metres (x east, y north)."""
@@ -84,6 +101,86 @@ class Snapper:
             if len(found) < k:  # the tree had nothing more within range
                 return None
         return None
+
+    def snap_beside_steps(
+        self, lat: float, lon: float, usable: np.ndarray, blocked_steps: np.ndarray
+    ) -> Snap | None:
+        """Like `snap`, but never silently across a flight of steps in `blocked_steps`.
+
+        A point nearer to such a flight than to any usable way lies on or beside
+        it, at the end nearer along the flight. The plain snap may land on the
+        far side (the other end of the flight): then the point is snapped to its
+        own end, if a usable way leaves there, or the snap says what it crossed.
+        """
+        plain = self.snap(lat, lon, usable)
+        if plain is None:
+            return plain
+        beside = self._nearest_flight(lat, lon, blocked_steps, plain.distance_m)
+        if beside is None:
+            return plain
+        graph = self.graph
+        end = int(
+            graph.edge_u[beside.edge] if beside.fraction <= 0.5 else graph.edge_v[beside.edge]
+        )
+        end_xy = self._project(np.array([[graph.node_lon[end], graph.node_lat[end]]]))[0]
+        plain_xy = self._project(np.array([[plain.lon, plain.lat]]))[0]
+        if np.hypot(*(plain_xy - end_xy)) <= _SAME_SIDE_M:
+            return plain
+        component = self.graph.arrays["node_component"]
+        joined = component[end] == component[graph.edge_u[plain.edge]]
+        # An end on a small island of its own reaches nothing: say what was crossed instead.
+        own = None
+        if joined or graph.component_size[component[end]] >= _MIN_COMPONENT_NODES:
+            own = self._at_node(end, usable, lat, lon)
+        if own is not None:
+            return own
+        return dataclasses.replace(plain, across=beside.edge)
+
+    def _nearest_flight(
+        self, lat: float, lon: float, blocked_steps: np.ndarray, within_m: float
+    ) -> Snap | None:
+        """Nearest point on a flight in `blocked_steps` nearer than `within_m`, else None.
+
+        Flights mapped apart from the network count: the point is still there.
+        """
+        if self._steps_tree is None:
+            return None
+        target = self._project(np.array([[lon, lat]]))[0]
+        k = min(settings.SNAP_CANDIDATES, len(self._steps_owner))
+        distances, index = self._steps_tree.query(
+            target, k=k, distance_upper_bound=within_m + _SAMPLE_SPACING_M
+        )
+        found = np.atleast_1d(index)[np.isfinite(np.atleast_1d(distances))]
+        edges = np.unique(self._steps_owner[found])
+        edges = edges[blocked_steps[edges]]
+        if not len(edges):
+            return None
+        nearest = self._nearest_on_edges(edges, target)
+        return nearest if nearest.distance_m < within_m else None
+
+    def _at_node(self, node: int, usable: np.ndarray, lat: float, lon: float) -> Snap | None:
+        """A snap at `node` on a usable way that leaves or enters it, or None if none does."""
+        graph = self.graph
+        reverse = graph.arrays["edge_reverse"]
+        touching = np.flatnonzero((graph.edge_u == node) | (graph.edge_v == node))
+        touching = touching[
+            usable[touching] | ((reverse[touching] >= 0) & usable[np.maximum(reverse[touching], 0)])
+        ]
+        if not len(touching):
+            return None
+        edge = int(touching[0])
+        if not self._forward[edge]:  # snaps name the sampled direction of a two-way way
+            edge = int(reverse[edge])
+        fraction = 0.0 if graph.edge_u[edge] == node else 1.0
+        target = self._project(np.array([[lon, lat]]))[0]
+        node_xy = self._project(np.array([[graph.node_lon[node], graph.node_lat[node]]]))[0]
+        return Snap(
+            edge,
+            fraction,
+            float(graph.node_lat[node]),
+            float(graph.node_lon[node]),
+            float(np.hypot(*(node_xy - target))),
+        )
 
     def _nearest_on_edges(self, edges: np.ndarray, target: np.ndarray) -> Snap:
         """Exact nearest point to `target` (local metres) over every segment of `edges` at once."""

@@ -297,7 +297,7 @@ def test_warnings_have_codes_every_language_translates(client: Any, spec: dict) 
     _check(spec, "RouteAnswer", answer)
     warnings = answer["routes"][0]["warnings"]
     codes = {w["code"] for w in warnings}
-    assert {"long_route", "slope_estimated"} <= codes
+    assert "long_route" in codes and "slope_estimated" not in codes
     long_route = next(w for w in warnings if w["code"] == "long_route")
     assert long_route["params"]["comfort_km"] == 0.1
     assert long_route["params"]["km"] == round(answer["routes"][0]["distance_m"] / 1000, 1)

@@ -612,3 +612,47 @@ def test_place_search_says_kinds_in_the_page_language(
     assert not any(kk["value_unknown"] in m for m in metas), metas
     note = browser.find_element(By.ID, "to-places-note")
     assert note.is_displayed() and note.text == kk["places_no_ratings"]
+
+
+def test_route_summary_gives_the_steepest_grades_and_steep_stretches_in_russian(
+    browser: Any, live_server: str, router: Any
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    ru = _i18n()["ru"]
+    _open(browser, live_server + "/?lang=ru", fresh=True)
+    browser.get_log("browser")  # start the console record from this page
+    _tab_to(browser, "from-input")
+    _press(browser, "43.2548, 76.9449")
+    _tab_to(browser, "to-input")
+    _press(browser, TO_TYPED)
+    _choose_profile_by_keyboard(browser, _wheelchair(router), "ru")
+    _tab_to(browser, "submit-button")
+    _press(browser, Keys.ENTER)
+    _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#steps > li"))
+    route = router.route(
+        (43.2548, 76.9449),
+        tuple(float(x) for x in TO_TYPED.split(",")),
+        "wheelchair_manual",
+    )["routes"][0]
+    summary = {
+        row.find_element(By.TAG_NAME, "dt").text: row.find_element(By.TAG_NAME, "dd").text
+        for row in browser.find_elements(By.CSS_SELECTOR, "dl.summary > div")
+    }
+    for key, value in (
+        ("summary_steepest_up", route["steepest"]["up_pct"]),
+        ("summary_steepest_down", route["steepest"]["down_pct"]),
+    ):
+        shown = summary[ru[key]]
+        assert shown == (
+            ru["value_unknown"] if value == "unknown" else f"{value:g} %".replace(".", ",")
+        ), shown
+    steep = [w for w in route["warnings"] if w["code"] == "steep_stretch"]
+    shown = [li.text for li in browser.find_elements(By.CSS_SELECTOR, ".warnings li")]
+    said = [text for text in shown if text.startswith(ru["warning_steep_stretch"].split("{")[0])]
+    assert len(said) == len(steep)
+    for text, warning in zip(said, steep, strict=True):
+        assert ru["direction_" + warning["params"]["direction"]] in text
+        assert " up" not in text and " down" not in text
+    assert _page_errors(browser) == []

@@ -187,6 +187,13 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 },
             },
             "warnings": {"type": "array", "items": {"$ref": "#/components/schemas/Warning"}},
+            "steepest": {
+                "type": "object",
+                "required": ["up_pct", "down_pct"],
+                "description": "steepest climb and descent on the route (%, >= 0, over the "
+                "grade smoothing window), unknown where no part has slope data",
+                "properties": {"up_pct": _num_or_unknown(), "down_pct": _num_or_unknown()},
+            },
             "unmapped_junctions": {
                 "type": "array",
                 "description": "each street intersection counted in unknown.junctions: its OSM "
@@ -250,6 +257,39 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "description": "machine-readable: too_steep_up, kerb_too_high, ...",
                 },
                 "message": {"type": "string"},
+                "grade_pct": {
+                    **_num_or_unknown(),
+                    "description": "too_steep_*: steepest grade of the stretch (%, >= 0; "
+                    "the reason says up or down)",
+                },
+                "limit_pct": {"type": "number", "description": "the profile's grade limit"},
+                "kerb_cm": {**_num_or_unknown(), "description": "kerb_*: the kerb's height"},
+                "limit_cm": {"type": "number", "description": "the profile's highest kerb"},
+                "width_m": {**_num_or_unknown(), "description": "too_narrow: narrowest width"},
+                "limit_m": {"type": "number", "description": "the profile's narrowest way"},
+                "length_m": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "blocked ways: length of the stretch on the candidate route",
+                },
+                "line": {
+                    "type": "array",
+                    "description": "blocked ways: the stretch on the candidate route, [lon, lat]",
+                    "items": {"type": "array", "items": {"type": "number"}, "minItems": 2},
+                },
+            },
+        },
+        "Suggestion": {
+            "type": "object",
+            "required": ["code", "params"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "enum": ["try_profile", "invataxi"],
+                    "description": "try_profile: params.profile finds a route between the same "
+                    "points; invataxi: an accessible taxi (wheelchair profiles)",
+                },
+                "params": {"type": "object"},
             },
         },
         "Segment": segment,
@@ -263,7 +303,12 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "description": "stable; clients translate it with `params`",
                 },
                 "message": {"type": "string", "description": "English"},
-                "params": {"type": "object", "additionalProperties": {"type": "number"}},
+                "params": {
+                    "type": "object",
+                    "description": "numbers, or words a client translates as <param>_<word> "
+                    "(steep_stretch: direction up|down, source dem|tag)",
+                    "additionalProperties": {"type": ["number", "string"]},
+                },
                 "barriers": {
                     "type": "array",
                     "description": "barrier_unknown_passability: each barrier and where",
@@ -490,7 +535,8 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                                 },
                                 "blocking": {
                                     "type": "array",
-                                    "description": "what blocks every route (no_accessible_route)",
+                                    "description": "what blocks every route (no_accessible_route)"
+                                    ", each where the candidate route meets it",
                                     "items": {"$ref": "#/components/schemas/Blocking"},
                                 },
                                 "did_you_mean": {
@@ -508,6 +554,28 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                                     "type": "boolean",
                                     "description": "whether the point with latitude and "
                                     "longitude swapped lies inside the area (outside_area)",
+                                },
+                                "candidate": {
+                                    "description": "no_accessible_route: the least-bad path, "
+                                    "through the blocking items; null if none connects",
+                                    "oneOf": [
+                                        {"type": "null"},
+                                        {
+                                            "type": "object",
+                                            "required": ["geometry", "distance_m"],
+                                            "properties": {
+                                                "geometry": {
+                                                    "$ref": "#/components/schemas/LineString"
+                                                },
+                                                "distance_m": {"type": "number", "minimum": 0},
+                                            },
+                                        },
+                                    ],
+                                },
+                                "suggestions": {
+                                    "type": "array",
+                                    "description": "no_accessible_route: what may help instead",
+                                    "items": {"$ref": "#/components/schemas/Suggestion"},
                                 },
                             },
                         },

@@ -147,9 +147,17 @@
     if (!has(key)) return warning.message;
     var vars = {};
     Object.keys(warning.params || {}).forEach(function (name) {
-      vars[name] = num(warning.params[name], 1);
+      var value = warning.params[name];
+      // Words (direction "up", source "dem") are said through "<param>_<word>" keys.
+      if (typeof value === "number") vars[name] = num(value, 1);
+      else vars[name] = has(name + "_" + value) ? t(name + "_" + value) : String(value);
     });
     return t(key, vars);
+  }
+
+  // A steepest grade in percent, or "unknown" where the route has no slope data.
+  function grade(pct) {
+    return typeof pct === "number" ? t("percent", { n: num(pct, 1) }) : t("value_unknown");
   }
 
   function duration(s) {
@@ -906,6 +914,8 @@
       ["summary_duration", duration(route.duration_s)],
       ["summary_ascent", t("meters", { n: num(route.ascent_m || 0, 0) })],
       ["summary_descent", t("meters", { n: num(route.descent_m || 0, 0) })],
+      ["summary_steepest_up", grade((route.steepest || {}).up_pct)],
+      ["summary_steepest_down", grade((route.steepest || {}).down_pct)],
     ];
     if (answer.conditions) {
       rows.push(["summary_light", t(answer.conditions.daylight ? "light_daylight" : "light_dark")]);
