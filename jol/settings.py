@@ -87,6 +87,9 @@ SERVER_HEADER_TIMEOUT_S = 5
 # The whole request body must arrive within this many seconds, or 408.
 SERVER_BODY_TIMEOUT_S = 10.0
 SERVER_WORKER_TIMEOUT_S = 30  # a worker silent this long (stuck in CPU) is restarted
+# On SIGTERM, requests in flight get this long to finish; routes take milliseconds, and
+# gunicorn's 30 s default kept a stopping server alive for idle keep-alive clients.
+SERVER_GRACEFUL_TIMEOUT_S = 5
 SERVER_MAX_REQUEST_LINE_BYTES = 4094  # longer: 414
 SERVER_MAX_HEADER_BYTES = 8190  # one header line longer than this: 431
 SERVER_MAX_HEADER_FIELDS = 100  # more header lines: 431

@@ -44,6 +44,7 @@ worker_connections = settings.SERVER_WORKER_CONNECTIONS
 # and headers, on a fresh connection as on a kept-alive one.
 keepalive = settings.SERVER_HEADER_TIMEOUT_S
 timeout = settings.SERVER_WORKER_TIMEOUT_S
+graceful_timeout = settings.SERVER_GRACEFUL_TIMEOUT_S
 limit_request_line = settings.SERVER_MAX_REQUEST_LINE_BYTES
 limit_request_field_size = settings.SERVER_MAX_HEADER_BYTES
 limit_request_fields = settings.SERVER_MAX_HEADER_FIELDS
