@@ -23,6 +23,7 @@ from graph_build.elevation import cumulative_length_m
 # Edges that are one barrier as a whole (a flight, a lift, a crossing, a kerb
 # on a way): their penalties are per edge or per way, so they are never cut.
 _WHOLE = ("edge_is_steps", "edge_is_elevator", "edge_is_crossing", "edge_has_kerb")
+_VERTEX_TOLERANCE_M = 0.01  # vertices this close to a cut point are dropped
 
 
 def _pieces(arrays: dict[str, np.ndarray], reverse: np.ndarray, max_piece_m: float) -> np.ndarray:
@@ -46,7 +47,9 @@ def _cut(lon: np.ndarray, lat: np.ndarray, n: int) -> list[tuple[np.ndarray, np.
     pieces = []
     for i in range(n):
         lo, hi = total * i / n, total * (i + 1) / n
-        inner = (cum > lo) & (cum < hi)
+        # A vertex within a centimetre of a cut would repeat the cut point (float noise in
+        # `cum`), giving the route a zero-length step and counting its junction twice.
+        inner = (cum > lo + _VERTEX_TOLERANCE_M) & (cum < hi - _VERTEX_TOLERANCE_M)
         ends_lon = np.interp([lo, hi], cum, lon)
         ends_lat = np.interp([lo, hi], cum, lat)
         piece_lon = np.concatenate(([ends_lon[0]], lon[inner], [ends_lon[1]]))

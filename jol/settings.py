@@ -52,8 +52,9 @@ def default_graph_dir() -> Path:
 
 
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
-# 5: places hold street addresses; 6: long edges cut, node access arrays.
-ARTIFACT_FORMAT_VERSION = 6
+# 5: places hold street addresses; 6: long edges cut, node access arrays;
+# 7: no vertex repeated at a cut point.
+ARTIFACT_FORMAT_VERSION = 7
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second
