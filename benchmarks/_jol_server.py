@@ -74,8 +74,13 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def jol_server(graph_dir: Path | None, name: str = "server") -> Iterator[JolServer]:
-    """Serve `graph_dir` (None: the default Almaty data) on a free loopback port for the block."""
+def jol_server(
+    graph_dir: Path | None, name: str = "server", env: dict[str, str] | None = None
+) -> Iterator[JolServer]:
+    """Serve `graph_dir` (None: the default Almaty data) on a free loopback port for the block.
+
+    `env` adds environment variables for the server (e.g. JOL_RATE_LIMITS).
+    """
     port = _free_port()
     log = settings.cache_dir() / "bench" / f"{name}-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +94,7 @@ def jol_server(graph_dir: Path | None, name: str = "server") -> Iterator[JolServ
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
     try:
         base = f"http://127.0.0.1:{port}"
