@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
-from web import api_routes, openapi, page
+from web import api_routes, directions, openapi, page
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
@@ -59,6 +59,7 @@ def create_app(
     _trust_proxies(app)
     register_error_handlers(app)
     app.register_blueprint(api_routes.bp)
+    app.register_blueprint(directions.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
     _configure_cors(app)
