@@ -175,6 +175,8 @@ def _add_security_headers(app: Flask) -> None:
         "default-src 'self'; script-src 'self'; "
         "style-src 'self' 'unsafe-inline'; "
         f"img-src {img_src}; connect-src 'self'; "
+        # The spoken directions' player plays the audio fetched into a blob: URL.
+        "media-src 'self' blob:; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 

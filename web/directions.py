@@ -78,14 +78,18 @@ def directions_post() -> Response:
 
 def render(items: list[dict], lang: str, fmt: str) -> Response:
     """One answer in `fmt` for maneuvers already said in `lang`."""
+    data, mimetype = encode(items, lang, fmt)
+    return Response(data, mimetype=mimetype, headers={"Content-Language": lang})
+
+
+def encode(items: list[dict], lang: str, fmt: str) -> tuple[bytes, str]:
+    """(bytes, media type) of maneuvers in `fmt`: text, ssml or audio."""
     if fmt == "text":
-        text = directions.as_text(items, lang)
-        return Response(text, mimetype="text/plain", headers={"Content-Language": lang})
+        return directions.as_text(items, lang).encode("utf-8"), "text/plain"
     ssml = directions.as_ssml(items, lang)
     if fmt == "ssml":
-        return Response(ssml, mimetype="application/ssml+xml", headers={"Content-Language": lang})
-    data, mimetype = synthesise(ssml, lang, settings.cache_dir() / "directions-audio")
-    return Response(data, mimetype=mimetype, headers={"Content-Language": lang})
+        return ssml.encode("utf-8"), "application/ssml+xml"
+    return synthesise(ssml, lang, settings.cache_dir() / "directions-audio")
 
 
 def synthesise(ssml: str, lang: str, cache: Path, *, ogg: bool = True) -> tuple[bytes, str]:
