@@ -130,6 +130,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
 def _cmd_directions(args: argparse.Namespace) -> int:
     """Spoken directions of a route: text or SSML to stdout (or --out), audio to --out."""
     from routing.errors import RoutingError
+    from routing.places import PlaceIndex
     from routing.service import Router
     from web import directions
     from web.errors import ApiError
@@ -143,7 +144,8 @@ def _cmd_directions(args: argparse.Namespace) -> int:
         overrides = dict(args.override or [])
         answer = router.route(args.from_, args.to, args.profile, overrides, args.depart_at)
         query = RouteQuery(args.from_, args.to, args.profile, overrides, None, args.lang)
-        items = directions.add_maneuvers(answer, query, router)["routes"][0]["maneuvers"]
+        places = PlaceIndex.load(router.graph.directory) if args.landmarks else None
+        items = directions.add_maneuvers(answer, query, router, places)["routes"][0]["maneuvers"]
         data = directions.encode(items, args.lang, args.format)
     except RoutingError as error:
         print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
@@ -231,6 +233,9 @@ def _parser() -> argparse.ArgumentParser:
     spoken.add_argument("--lang", choices=settings.LANGUAGES, default=settings.DEFAULT_LANGUAGE)
     spoken.add_argument("--format", choices=("text", "ssml", "audio"), default="text")
     spoken.add_argument("--out", type=Path, help="file to write (required for audio)")
+    spoken.add_argument(
+        "--no-landmarks", dest="landmarks", action="store_false", help="name no places at turns"
+    )
     spoken.set_defaults(run=_cmd_directions)
 
     serve = sub.add_parser("serve", help="run the HTTP API and page with gunicorn")

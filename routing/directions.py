@@ -39,6 +39,11 @@ KERB_NEAR_CROSSING_M = 15.0
 NARROW_BELOW_M = 1.2
 # Grade said as steep when the profile gives no comfort grade (its limit may be 100).
 DEFAULT_COMFORT_GRADE_PCT = 6.0
+# A named stop, facility or entrance this close to a turn is said as a landmark.
+LANDMARK_RADIUS_M = 30.0
+LANDMARK_KINDS = ("station", "stop", "facility", "entrance")
+# An unmapped junction this close to a turn is said with the turn, not apart.
+JUNCTION_WITH_TURN_M = 3.0
 # A destination further than this from the route's line is on one side of it.
 SIDE_MIN_M = 2.0
 _EARTH_RADIUS_M = 6_371_008.8
@@ -52,17 +57,19 @@ def maneuvers(
     lang: str,
     parameters: dict | None = None,
     destination: tuple[float, float] | None = None,
+    places: Any = None,
 ) -> list[dict]:
     """The spoken maneuvers of `answer["routes"][0]` in `lang`.
 
     `parameters` are the profile's numbers with the request's overrides (for
     comfort grade and width); `destination` the (lat, lon) asked for, which
-    says on which side of the way it lies.
+    says on which side of the way it lies; `places` a PlaceIndex whose
+    `nearest` names landmarks at turns (none without it).
     """
     routes = answer.get("routes") or []
     if not routes:
         return []
-    built = build(routes[0], answer, parameters or {}, destination)
+    built = build(routes[0], answer, parameters or {}, destination, places)
     return [phrase(m, lang) for m in built]
 
 
@@ -74,12 +81,15 @@ def build(
     answer: dict,
     parameters: dict,
     destination: tuple[float, float] | None,
+    places: Any = None,
 ) -> list[dict]:
     """Maneuvers with codes, params, distances and positions (no words yet)."""
     coords = route["geometry"]["coordinates"]
     along = _along_m(coords)
     events = _events(route, along, answer.get("profile", ""), parameters, answer)
     events.append(_arrive(route, coords, along, destination))
+    if places is not None:
+        _add_landmarks(events, places)
     pace = PACE_M.get(answer.get("profile", ""))
     out: list[dict] = []
     for i, event in enumerate(events):
@@ -156,7 +166,50 @@ def _events(
         last_name = name or last_name
         events.extend(_barrier_events(seg, index, coords, along, lo, hi))
     events.sort(key=lambda e: (e["at_m"], e["order"]))
-    return _attach_kerbs(events)
+    events = _attach_kerbs(events)
+    return _add_junctions(events, route, coords, along)
+
+
+def _add_junctions(events: list[dict], route: dict, coords: list, along: list[float]) -> list[dict]:
+    """Street intersections with no crossing or kerb mapped: said with the turn made
+    there, or on their own, so the traveller knows a street may have to be crossed."""
+    segments = route["segments"]
+    for junction in route.get("unmapped_junctions") or []:
+        lo, hi = segments[junction["segment"]]["coordinates_range"]
+        at = _position_m(junction, coords, along, lo, hi)
+        turn = next(
+            (
+                e
+                for e in events
+                if e["code"] in ("start", "turn", "continue")
+                and abs(e["at_m"] - at) <= JUNCTION_WITH_TURN_M
+            ),
+            None,
+        )
+        if turn is not None:
+            turn["params"]["unmapped_junction"] = True
+            continue
+        event = _event("junction", at, junction["segment"], junction)
+        event["osm_id"], event["osm_type"] = junction.get("osm_id"), "node"
+        events.append(event)
+    events.sort(key=lambda e: (e["at_m"], e["order"]))
+    return events
+
+
+def _add_landmarks(events: list[dict], places: Any) -> None:
+    for event in events:
+        if event["code"] not in ("turn", "arrive"):
+            continue
+        found = places.nearest((event["lat"], event["lon"]), LANDMARK_RADIUS_M, LANDMARK_KINDS)
+        if found is not None:
+            names = {k: v for k, v in (found.get("names") or {}).items() if v}
+            event["params"]["landmark"] = {
+                "name": found["name"],
+                "names": names,
+                "kind": found["kind"],
+                "category": found.get("category") or "",
+                "distance_m": found["distance_m"],
+            }
 
 
 def _event(code: str, at_m: float, segment: int, point: dict, **params: Any) -> dict:
@@ -356,6 +409,7 @@ def phrase(event: dict, lang: str) -> dict:
         else line
     )
     alert, line, before = _capital(alert), _capital(line), _capital(before)
+    line = " ".join([line, *_notes(event, lang)])
     text = " ".join(part for part in (line, after) if part)
     return event | {"lang": lang, "alert": alert, "before": before, "after": after, "text": text}
 
@@ -397,6 +451,22 @@ def _with_street(lang: str, action: str, street: str | None) -> str:
     if not street:
         return messages.say(lang, "dir_sentence", text=action)
     return messages.say(lang, "dir_onto", action=action, street=street.rstrip(". "))
+
+
+def _notes(event: dict, lang: str) -> list[str]:
+    """A landmark near the turn, and a street junction nobody mapped, after the line."""
+    p, notes = event["params"], []
+    landmark = p.get("landmark")
+    if landmark:
+        name = landmark["names"].get(lang) or landmark["name"]
+        word = "osm_" + landmark.get("category", "").replace("=", "_")
+        if word not in messages.catalogue(lang):
+            word = f"place_kind_{landmark['kind']}"
+        kind = messages.say(lang, word)
+        notes.append(messages.say(lang, "dir_landmark", kind=kind, name=name.rstrip(". ")))
+    if p.get("unmapped_junction"):
+        notes.append(messages.say(lang, "dir_junction_note"))
+    return notes
 
 
 def _clock(lang: str, hour: int) -> str:
@@ -447,6 +517,8 @@ def _barrier_line(lang: str, code: str, p: dict) -> tuple[str, str]:
         if isinstance(height, int | float):
             return alert, messages.say(lang, "dir_kerb_cm", cm=height)
         return alert, messages.say(lang, "dir_kerb_unknown")
+    if code == "junction":
+        return messages.say(lang, "dir_junction_alert"), messages.say(lang, "dir_junction")
     if code == "elevator":
         return messages.say(lang, "dir_elevator_alert"), messages.say(lang, "dir_elevator")
     if code == "entrance":

@@ -194,13 +194,19 @@ def _metres(a: list, b: list) -> float:
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_russian_and_kazakh_have_no_english_words(lang: str) -> None:
+    from routing.places import PlaceIndex
+
     for city in ("oslo", "almaty"):
+        places = PlaceIndex.load(city_router(city).graph.directory)
         for answer, target in _routes(city, "blind", 8, seed=5):
-            items = directions.maneuvers(answer, lang, _parameters(city, "blind"), target)
+            params = _parameters(city, "blind")
+            items = directions.maneuvers(answer, lang, params, target, places)
             names = {s["name"] for s in answer["routes"][0]["segments"] if s["name"]}
             for m in items:
+                landmark = m["params"].get("landmark") or {"name": "", "names": {}}
+                names |= {n.rstrip(". ") for n in [landmark["name"], *landmark["names"].values()]}
                 for line in (m["text"], m["alert"], m["before"], m["after"]):
-                    for name in names:
+                    for name in sorted(names, key=len, reverse=True):
                         line = line.replace(name, "")
                     assert not re.findall(r"[A-Za-z]{3,}", line), (lang, line)
                     assert "dir_" not in line and "{" not in line
@@ -239,12 +245,12 @@ def test_wav_is_valid_and_grows_with_the_text(tmp_path: Path) -> None:
     answer, target = _routes("almaty", "blind", 1)[0]
     items = directions.maneuvers(answer, "ru", _parameters("almaty", "blind"), target)
     seconds = []
-    for part in (items[:1], items):
+    for part in (items[:1], items[:6]):
         data, mimetype = synthesise(directions.as_ssml(part, "ru"), "ru", tmp_path, ogg=False)
         assert mimetype == "audio/wav"
         with wave.open(io.BytesIO(data)) as wav:
             seconds.append(wav.getnframes() / wav.getframerate())
-    assert len(items) > 1 and seconds[1] > seconds[0] > 0.5
+    assert len(items) > 6 and seconds[1] > seconds[0] > 0.5
 
 
 def test_route_answer_carries_maneuvers_and_directions_answer_each_format(client) -> None:
@@ -273,3 +279,55 @@ def test_route_answer_carries_maneuvers_and_directions_answer_each_format(client
         audio = client.post("/api/v1/directions", json=body | {"format": "audio", "lang": "en"})
         assert audio.status_code == 200 and audio.mimetype in ("audio/ogg", "audio/wav")
         assert audio.data[:4] in (b"OggS", b"RIFF")
+
+
+def test_landmarks_are_the_nearest_named_places_at_turns() -> None:
+    """A turn names a stop, facility or entrance iff one lies within the radius,
+    judged from the places file read with pyarrow, not through PlaceIndex."""
+    import pyarrow.parquet as pq
+
+    from routing.places import PlaceIndex
+
+    router = city_router("oslo")
+    table = pq.read_table(router.graph.directory / settings.PLACES_FILENAME).to_pydict()
+    rows = [
+        (lat, lon, name)
+        for lat, lon, kind, name in zip(
+            table["lat"], table["lon"], table["kind"], table["name"], strict=True
+        )
+        if kind in directions.LANDMARK_KINDS
+    ]
+    places = PlaceIndex.load(router.graph.directory)
+    named = 0
+    for answer, target in _routes("oslo", "blind", 10, seed=21):
+        items = directions.maneuvers(answer, "ru", _parameters("oslo", "blind"), target, places)
+        for m in (m for m in items if m["code"] == "turn"):
+            near = [(_metres([m["lon"], m["lat"]], [lon, lat]), name) for lat, lon, name in rows]
+            close = [x for x in near if x[0] <= directions.LANDMARK_RADIUS_M - 0.5]
+            landmark = m["params"].get("landmark")
+            assert (landmark is not None) == bool(close) or not close or min(close)[0] > 29
+            if landmark:
+                named += 1
+                assert landmark["distance_m"] <= directions.LANDMARK_RADIUS_M
+                assert landmark["name"].rstrip(". ") in m["text"] or any(
+                    n.rstrip(". ") in m["text"] for n in landmark["names"].values()
+                )
+    assert named >= 5
+
+
+def test_every_unmapped_junction_is_said() -> None:
+    """Almaty's junctions have no crossings mapped: each is said with the turn made
+    there or as its own maneuver, so the traveller knows a street may lie ahead."""
+    said = 0
+    for answer, target in _routes("almaty", "blind", 8, seed=2):
+        route = answer["routes"][0]
+        items = directions.maneuvers(answer, "ru", _parameters("almaty", "blind"), target)
+        alone = sum(m["code"] == "junction" for m in items)
+        with_turn = sum(bool(m["params"].get("unmapped_junction")) for m in items)
+        assert alone + with_turn <= len(route["unmapped_junctions"])
+        # Two junctions can only share a turn when they are within metres of it.
+        assert alone + with_turn >= 0.8 * len(route["unmapped_junctions"])
+        note = messages.say("ru", "dir_junction_note")
+        assert all(note in m["text"] for m in items if m["params"].get("unmapped_junction"))
+        said += alone + with_turn
+    assert said > 10

@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, has_app_context, request
 
 from jol import settings
 from routing import directions
@@ -39,12 +39,17 @@ AUDIO_CACHE_BYTES = 200 * 1024 * 1024
 _VOICES = {"ru": "ru", "kk": "kk", "en": "en-gb"}
 
 
-def add_maneuvers(answer: dict, query: params.RouteQuery, router: Any) -> dict:
-    """The route answer with `maneuvers` in the request's language (in place)."""
+def add_maneuvers(answer: dict, query: params.RouteQuery, router: Any, places: Any = None) -> dict:
+    """The route answer with `maneuvers` in the request's language (in place).
+
+    Landmarks come from `places`, by default the app's place index when there is one.
+    """
+    if places is None and has_app_context():
+        places = current_app.extensions.get("jol.places")
     parameters = _parameters(router, answer.get("profile", query.profile), query.overrides)
     for route in answer.get("routes") or []:
         route["maneuvers"] = directions.maneuvers(
-            answer | {"routes": [route]}, query.lang, parameters, query.destination
+            answer | {"routes": [route]}, query.lang, parameters, query.destination, places
         )
     return answer
 
