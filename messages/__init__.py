@@ -61,28 +61,51 @@ def say(lang: str, key: str, **params: object) -> str:
 
 def fill(lang: str, template: str, params: dict[str, object]) -> str:
     """Fill `{name}` placeholders and plural blocks of one template."""
-    out: list[str] = []
+    return "".join(_render(lang, _compile(template), params))
+
+
+# A compiled template: literal text, a ("=", name) placeholder, or a
+# ("plural", name, {form: compiled}) block. Directions fill thousands of
+# templates a second, so each is parsed once.
+_Part = str | tuple
+
+
+@cache
+def _compile(template: str) -> tuple[_Part, ...]:
+    parts: list[_Part] = []
     pos = 0
-    while True:
-        match = _OPEN.search(template, pos)
-        if match is None:
-            out.append(template[pos:])
-            return "".join(out)
-        out.append(template[pos : match.start()])
+    while (match := _OPEN.search(template, pos)) is not None:
+        if match.start() > pos:
+            parts.append(template[pos : match.start()])
         name = match.group(1)
         if not match.group(2):
-            end = template.index("}", match.end())
-            out.append(_text(params[name]))
-            pos = end + 1
+            parts.append(("=", name))
+            pos = template.index("}", match.end()) + 1
             continue
         forms, pos = _plural_forms(template, match.end())
-        value = params[name]
-        if not isinstance(value, int | float):
-            raise TypeError(f"{name} must be a number for a plural block")
-        exact = forms.get(f"={value}")
-        chosen = exact if exact is not None else forms.get(plural_category(lang, value))
-        chosen = chosen if chosen is not None else forms["other"]
-        out.append(fill(lang, chosen.replace("#", _text(value)), params))
+        parts.append(("plural", name, {k: _compile(v) for k, v in forms.items()}))
+    if pos < len(template):
+        parts.append(template[pos:])
+    return tuple(parts)
+
+
+def _render(lang: str, parts: tuple[_Part, ...], params: dict[str, object]) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif part[0] == "=":
+            out.append(_text(params[part[1]]))
+        else:
+            value = params[part[1]]
+            if not isinstance(value, int | float):
+                raise TypeError(f"{part[1]} must be a number for a plural block")
+            forms = part[2]
+            chosen = forms.get(f"={value}") or forms.get(plural_category(lang, value))
+            chosen = chosen if chosen is not None else forms["other"]
+            number = _text(value)
+            out.extend(x.replace("#", number) for x in _render(lang, chosen, params))
+    return out
 
 
 def _plural_forms(template: str, start: int) -> tuple[dict[str, str], int]:

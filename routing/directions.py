@@ -26,6 +26,8 @@ from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
 
+import numpy as np
+
 import messages
 
 # Average pace of a blind traveller with a cane, metres; the count is said as
@@ -108,10 +110,10 @@ def build(
 
 def _along_m(coords: list[list[float]]) -> list[float]:
     """Distance along the line to each vertex, metres (flat approximation)."""
-    out = [0.0]
-    for (lon1, lat1), (lon2, lat2) in itertools.pairwise(coords):
-        out.append(out[-1] + _dist_m(lat1, lon1, lat2, lon2))
-    return out
+    xy = np.radians(np.asarray(coords, dtype=np.float64))
+    dx = np.diff(xy[:, 0]) * np.cos((xy[1:, 1] + xy[:-1, 1]) / 2)
+    steps = _EARTH_RADIUS_M * np.hypot(dx, np.diff(xy[:, 1]))
+    return np.concatenate(([0.0], np.cumsum(steps))).tolist()
 
 
 def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -121,12 +123,16 @@ def _dist_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 def _position_m(point: dict, coords: list, along: list[float], lo: int, hi: int) -> float:
     """Along-route metres of the vertex of [lo, hi] nearest to a barrier's point."""
-    best, at = math.inf, along[lo]
-    for k in range(lo, hi + 1):
-        d = _dist_m(point["lat"], point["lon"], coords[k][1], coords[k][0])
-        if d < best:
-            best, at = d, along[k]
-    return at
+    # Most junctions and node barriers are where the step starts.
+    if coords[lo][1] == point["lat"] and coords[lo][0] == point["lon"]:
+        return along[lo]
+    lat, lon = point["lat"], point["lon"]
+    scale = math.cos(math.radians(lat))
+    nearest = min(
+        range(lo, hi + 1),
+        key=lambda k: ((coords[k][0] - lon) * scale) ** 2 + (coords[k][1] - lat) ** 2,
+    )
+    return along[nearest]
 
 
 def _events(
@@ -174,19 +180,12 @@ def _add_junctions(events: list[dict], route: dict, coords: list, along: list[fl
     """Street intersections with no crossing or kerb mapped: said with the turn made
     there, or on their own, so the traveller knows a street may have to be crossed."""
     segments = route["segments"]
+    way_events = {e["segment"]: e for e in events if e["code"] in ("start", "turn", "continue")}
     for junction in route.get("unmapped_junctions") or []:
         lo, hi = segments[junction["segment"]]["coordinates_range"]
         at = _position_m(junction, coords, along, lo, hi)
-        turn = next(
-            (
-                e
-                for e in events
-                if e["code"] in ("start", "turn", "continue")
-                and abs(e["at_m"] - at) <= JUNCTION_WITH_TURN_M
-            ),
-            None,
-        )
-        if turn is not None:
+        turn = way_events.get(junction["segment"])
+        if turn is not None and abs(turn["at_m"] - at) <= JUNCTION_WITH_TURN_M:
             turn["params"]["unmapped_junction"] = True
             continue
         event = _event("junction", at, junction["segment"], junction)
