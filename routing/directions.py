@@ -19,7 +19,6 @@ messages) through `_TRANSIT_HOOKS` without touching the street ones.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 import re
 from collections.abc import Callable
