@@ -242,6 +242,7 @@ def _barrier_events(
         elif kind == "steps":
             params = {"count": barrier.get("step_count", "unknown")}
             params["handrail"] = barrier.get("handrail", "unknown")
+            params["ramp"] = barrier.get("ramp", "unknown")
         elif kind == "entrance":
             params = {"automatic_door": barrier.get("automatic_door", "unknown")}
         elif kind == "barrier":
@@ -508,7 +509,9 @@ def _barrier_line(lang: str, code: str, p: dict) -> tuple[str, str]:
             else messages.say(lang, "dir_steps_count_unknown")
         )
         handrail = messages.say(lang, f"dir_handrail_{_tri(p.get('handrail'))}")
-        return alert, messages.say(lang, "dir_steps", count=counted, handrail=handrail)
+        ramp = messages.say(lang, f"dir_ramp_{_tri(p.get('ramp'))}")
+        line = messages.say(lang, "dir_steps", count=counted, handrail=handrail, ramp=ramp)
+        return alert, line
     if code == "kerb":
         alert = messages.say(lang, "dir_kerb_alert")
         height = p.get("height_cm")
