@@ -332,3 +332,41 @@ def test_every_unmapped_junction_is_said() -> None:
         assert all(note in m["text"] for m in items if m["params"].get("unmapped_junction"))
         said += alone + with_turn
     assert said > 10
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
+def test_audio_is_cached_by_content_and_the_cache_stays_bounded(tmp_path: Path) -> None:
+    import os
+
+    from web.directions import _trim, synthesise
+
+    answer, target = _routes("almaty", "blind", 1)[0]
+    items = directions.maneuvers(answer, "en", _parameters("almaty", "blind"), target)
+    ssml = directions.as_ssml(items[:2], "en")
+    first, _ = synthesise(ssml, "en", tmp_path)
+    made = [p for p in tmp_path.iterdir() if p.is_file()]
+    assert len(made) == 1
+    os.utime(made[0], (1, 1))  # as if made long ago: a hit must not make it again
+    again, _ = synthesise(ssml, "en", tmp_path)
+    assert again == first and made[0].stat().st_mtime > 1
+    other, _ = synthesise(directions.as_ssml(items[:3], "en"), "en", tmp_path)
+    assert other != first
+    os.utime(made[0], (1, 1))
+    _trim(tmp_path, len(other))
+    assert [p.read_bytes() for p in tmp_path.iterdir() if p.is_file()] == [other]
+
+
+def test_audio_without_espeak_is_a_503_in_the_json_error_format(
+    client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A server without espeak-ng (nothing on PATH) says so with a code, never a 500."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    body = {
+        "from": {"lat": 43.2548, "lon": 76.9449},
+        "to": {"lat": 43.2449, "lon": 76.9499},
+        "profile": "blind",
+        "format": "audio",
+    }
+    response = client.post("/api/v1/directions", json=body)
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "speech_unavailable"
