@@ -87,7 +87,7 @@ def build(
     """Maneuvers with codes, params, distances and positions (no words yet)."""
     coords = route["geometry"]["coordinates"]
     along = _along_m(coords)
-    events = _events(route, along, answer.get("profile", ""), parameters, answer)
+    events = _events(route, along)
     events.append(_arrive(route, coords, along, destination))
     if places is not None:
         _add_landmarks(events, places)
@@ -134,9 +134,7 @@ def _position_m(point: dict, coords: list, along: list[float], lo: int, hi: int)
     return along[nearest]
 
 
-def _events(
-    route: dict, along: list[float], profile: str, parameters: dict, answer: dict
-) -> list[dict]:
+def _events(route: dict, along: list[float]) -> list[dict]:
     """Start, turns, continues and barriers, in walking order."""
     coords = route["geometry"]["coordinates"]
     events: list[dict] = []

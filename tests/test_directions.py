@@ -370,3 +370,23 @@ def test_audio_without_espeak_is_a_503_in_the_json_error_format(
     response = client.post("/api/v1/directions", json=body)
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "speech_unavailable"
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_arrival_says_the_side_the_destination_is_on(side: str) -> None:
+    """A destination 15 m off the last stretch, to its left or right (built from the
+    route's own last heading), is said on that side."""
+    answer, _ = _routes("oslo", "blind", 1, seed=9)[0]
+    coords = answer["routes"][0]["geometry"]["coordinates"]
+    (lon1, lat1), (lon2, lat2) = coords[-2], coords[-1]
+    heading = math.radians(_bearing([lon1, lat1], [lon2, lat2]))
+    turn = -math.pi / 2 if side == "left" else math.pi / 2
+    north_m, east_m = 15 * math.cos(heading + turn), 15 * math.sin(heading + turn)
+    target = (
+        lat2 + north_m / 111_195,
+        lon2 + east_m / (111_195 * math.cos(math.radians(lat2))),
+    )
+    for lang in LANGS:
+        items = directions.maneuvers(answer, lang, _parameters("oslo", "blind"), target)
+        assert items[-1]["code"] == "arrive" and items[-1]["params"]["side"] == side
+        assert items[-1]["text"] == messages.say(lang, f"dir_arrive_{side}")

@@ -271,6 +271,11 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 },
                 "params": {"type": "object", "description": "what the words were made from"},
                 "distance_m": {"type": "number", "minimum": 0, "description": "to the next one"},
+                "approach_m": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "from the previous one (what `before` says)",
+                },
                 "paces": {"type": "integer", "minimum": 0, "description": "blind: 0.7 m each"},
                 "segment": {"type": "integer", "minimum": 0},
                 "lat": {"type": "number"},
