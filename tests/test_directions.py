@@ -390,3 +390,13 @@ def test_arrival_says_the_side_the_destination_is_on(side: str) -> None:
         items = directions.maneuvers(answer, lang, _parameters("oslo", "blind"), target)
         assert items[-1]["code"] == "arrive" and items[-1]["params"]["side"] == side
         assert items[-1]["text"] == messages.say(lang, f"dir_arrive_{side}")
+
+
+def test_catalogues_are_served_for_clients_that_say_codes_themselves(client) -> None:
+    for lang in LANGS:
+        response = client.get(f"/i18n/{lang}.json")
+        assert response.status_code == 200
+        assert response.get_json() == messages.catalogue(lang)
+        assert response.headers["Cache-Control"].startswith("public")
+    missing = client.get("/i18n/de.json")
+    assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
