@@ -75,6 +75,14 @@ def test_numbers_take_the_right_plural(lang: str, expected: list[str]) -> None:
         assert paces == ["1 шаг", "2 шага", "5 шагов", "11 шагов", "21 шаг", "22 шага"]
     if lang == "kk":
         assert all(p.endswith(" қадам") for p in paces)
+    if lang == "ru":
+        minutes = [messages.say(lang, "dir_minutes", n=n) for n in (1, 2, 5, 11, 21, 22)]
+        assert minutes == ["1 минута", "2 минуты", "5 минут", "11 минут", "21 минута", "22 минуты"]
+        stops = [messages.say(lang, "dir_stops", n=n) for n in (1, 2, 5, 11, 21, 22)]
+        assert stops[:3] == ["1 остановка", "2 остановки", "5 остановок"]
+        assert stops[3:] == ["11 остановок", "21 остановка", "22 остановки"]
+        hours = [messages.say(lang, "dir_clock", h=h) for h in (1, 2, 5, 11, 12)]
+        assert hours == ["на 1 час", "на 2 часа", "на 5 часов", "на 11 часов", "на 12 часов"]
 
 
 def test_direction_messages_exist_in_every_language_with_the_same_params() -> None:
