@@ -38,7 +38,10 @@ MERGE_BELOW_M = 20.0
 KERB_NEAR_CROSSING_M = 15.0
 # Narrower than this is announced whatever the profile's own limit.
 NARROW_BELOW_M = 1.2
-# Grade said as steep when the profile gives no comfort grade (its limit may be 100).
+# Without a comfort grade in the answer or the parameters, a grade steeper than this
+# share of the profile's limit is announced (the page marks the same share "steep"),
+# and with no real limit (100 %) one steeper than DEFAULT_COMFORT_GRADE_PCT.
+STEEP_SHARE_OF_LIMIT = 0.75
 DEFAULT_COMFORT_GRADE_PCT = 6.0
 # A named stop, facility or entrance this close to a turn is said as a landmark.
 LANDMARK_RADIUS_M = 30.0
@@ -358,7 +361,8 @@ def _comfort_grade(route: dict, parameters: dict) -> float:
         float(parameters.get("max_incline_up_pct", 100)),
         float(parameters.get("max_incline_down_pct", 100)),
     )
-    return limit if limit < 100 else DEFAULT_COMFORT_GRADE_PCT
+    # Routes never exceed the limit itself; what is near it is worth a warning.
+    return STEEP_SHARE_OF_LIMIT * limit if limit < 100 else DEFAULT_COMFORT_GRADE_PCT
 
 
 def _segment_ahead(

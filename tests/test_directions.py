@@ -408,3 +408,38 @@ def test_catalogues_are_served_for_clients_that_say_codes_themselves(client) -> 
         assert response.headers["Cache-Control"].startswith("public")
     missing = client.get("/i18n/de.json")
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_steep_stretches_and_steps_are_announced_before_they_are_reached() -> None:
+    """Every step steeper than the comfort grade is in the `ahead` of a maneuver said
+    before the step starts, and so is every flight of steps; the words say it."""
+    steep = steps = 0
+    for city, profile in (
+        ("almaty", "default"),
+        ("almaty", "wheelchair_manual"),
+        ("oslo", "default"),
+    ):
+        parameters = _parameters(city, profile)
+        for answer, target in _routes(city, profile, 12, seed=8):
+            route = answer["routes"][0]
+            items = directions.maneuvers(answer, "ru", parameters, target)
+            comfort = directions._comfort_grade(route, parameters)
+            for index, seg in enumerate(route["segments"]):
+                up = seg["incline"].get("max_up_pct")
+                if not isinstance(up, int | float) or up <= comfort:
+                    continue
+                said_before = [m for m in items if m["segment"] <= index]
+                assert any(
+                    a["code"] == "steep_up" and a["grade_pct"] == round(up)
+                    for m in said_before
+                    for a in m["ahead"]
+                ), (index, up)
+                word = messages.say("ru", "dir_ahead_steep_up", grade=round(up))
+                assert any(word in m["after"] for m in said_before)
+                steep += 1
+            for i, m in enumerate(items):
+                if m["code"] == "steps" and i:
+                    assert {"code": "steps"} in items[i - 1]["ahead"]
+                    assert messages.say("ru", "dir_ahead_steps") in items[i - 1]["after"]
+                    steps += 1
+    assert steep > 0 and steps > 0
