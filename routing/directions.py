@@ -545,8 +545,8 @@ def _after(event: dict, lang: str) -> str:
             parts.append(messages.say(lang, "dir_walk_paces", distance=distance, paces=paces))
         else:
             parts.append(messages.say(lang, "dir_walk", distance=distance))
-    items = [_ahead_item(lang, item) for item in event.get("ahead", [])]
-    items = [i for i in items if i]
+    said = (_ahead_item(lang, item) for item in event.get("ahead", []))
+    items = [i for i in said if i]
     if items:
         separator = messages.say(lang, "dir_list_separator")
         parts.append(messages.say(lang, "dir_ahead", items=separator.join(items)))

@@ -55,7 +55,7 @@ def add_maneuvers(answer: dict, query: params.RouteQuery, router: Any, places: A
 
 
 def _parameters(router: Any, profile: str, overrides: dict | None) -> dict:
-    found = next((p for p in router.profiles() if p["name"] == profile), {})
+    found: dict = next((p for p in router.profiles() if p["name"] == profile), {})
     return dict(found.get("parameters") or {}) | (overrides or {})
 
 
