@@ -239,6 +239,16 @@ def test_valhallas_russian_flaws_do_not_occur() -> None:
 
 
 def test_ssml_parses_and_sets_the_language() -> None:
+    answer, target = _routes("almaty", "blind", 1)[0]
+    texts = {
+        lang: directions.as_text(
+            directions.maneuvers(answer, lang, _parameters("almaty", "blind"), target), lang
+        )
+        for lang in LANGS
+    }
+    # Each language its own words: no line is the same in two languages.
+    lines = [set(t.splitlines()) for t in texts.values()]
+    assert not (lines[0] & lines[1]) and not (lines[0] & lines[2]) and not (lines[1] & lines[2])
     for lang in LANGS:
         answer, target = _routes("almaty", "blind", 1)[0]
         items = directions.maneuvers(answer, lang, _parameters("almaty", "blind"), target)
