@@ -1,4 +1,4 @@
-"""The `jol` command: build, route, serve, fetch.
+"""The `jol` command: build, route, directions, serve, fetch.
 
 Exit codes: 0 success (a `no_accessible_route` answer is a successful answer),
 2 usage errors and bad input, 1 a failure of the data or the machine.
@@ -155,9 +155,48 @@ def _cmd_route(args: argparse.Namespace) -> int:
             return 0
         print(f"jol: {error.message}", file=sys.stderr)
         return 1 if error.http_status >= 500 else 2
+    from web.directions import add_maneuvers
+    from web.params import RouteQuery
+
+    overrides = dict(args.override or [])
+    query = RouteQuery(args.from_, args.to, args.profile, overrides, None, args.lang)
+    answer = add_maneuvers(answer, query, router)
     if args.html is not None:
         _write_html(answer, router, args.html, args.lang)
     print(json.dumps(answer, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _cmd_directions(args: argparse.Namespace) -> int:
+    """Spoken directions of a route: text or SSML to stdout (or --out), audio to --out."""
+    from routing.errors import RoutingError
+    from routing.places import PlaceIndex
+    from routing.service import Router
+    from web import directions
+    from web.errors import ApiError
+    from web.params import RouteQuery
+
+    if args.format == "audio" and args.out is None:
+        print("jol directions: --format audio needs --out FILE", file=sys.stderr)
+        return 2
+    try:
+        router = Router.load(ensure_graph(args.graph))
+        overrides = dict(args.override or [])
+        answer = router.route(args.from_, args.to, args.profile, overrides, args.depart_at)
+        query = RouteQuery(args.from_, args.to, args.profile, overrides, None, args.lang)
+        places = PlaceIndex.load(router.graph.directory) if args.landmarks else None
+        items = directions.add_maneuvers(answer, query, router, places)["routes"][0]["maneuvers"]
+        data = directions.encode(items, args.lang, args.format)
+    except RoutingError as error:
+        print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
+        return 0 if error.code == "no_accessible_route" else (1 if error.http_status >= 500 else 2)
+    except ApiError as error:
+        print(f"jol directions: {error.message}", file=sys.stderr)
+        return 1
+    if args.out is None:
+        sys.stdout.write(data[0].decode("utf-8"))
+    else:
+        args.out.write_bytes(data[0])
     return 0
 
 
@@ -295,6 +334,27 @@ def _parser() -> argparse.ArgumentParser:
         help="language of the --html map",
     )
     route.set_defaults(run=_cmd_route)
+
+    spoken = sub.add_parser("directions", help="spoken directions: text, SSML or audio")
+    spoken.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")
+    spoken.add_argument("--from", dest="from_", type=_point, required=True, metavar="LAT,LON")
+    spoken.add_argument("--to", type=_point, required=True, metavar="LAT,LON")
+    spoken.add_argument(
+        "--profile",
+        choices=_profile_names(),
+        required=True,  # as for `route` and over HTTP: nobody gets another profile's route
+        metavar="PROFILE",
+        help=f"required; one of: {', '.join(_profile_names())}",
+    )
+    spoken.add_argument("--override", type=_override, action="append", metavar="KEY=VALUE")
+    spoken.add_argument("--depart-at", type=_depart_at, metavar="ISO-TIME")
+    spoken.add_argument("--lang", choices=settings.LANGUAGES, default=settings.DEFAULT_LANGUAGE)
+    spoken.add_argument("--format", choices=("text", "ssml", "audio"), default="text")
+    spoken.add_argument("--out", type=Path, help="file to write (required for audio)")
+    spoken.add_argument(
+        "--no-landmarks", dest="landmarks", action="store_false", help="name no places at turns"
+    )
+    spoken.set_defaults(run=_cmd_directions)
 
     serve = sub.add_parser("serve", help="run the HTTP API and page with gunicorn")
     serve.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")

@@ -288,6 +288,26 @@ class PlaceIndex:
         )
         return [self._result(int(places[j])) for j in order[:limit]]
 
+    def nearest(
+        self, near: tuple[float, float], radius_m: float, kinds: Sequence[str] | None = None
+    ) -> dict | None:
+        """The closest place of `kinds` within `radius_m` of (lat, lon), or None.
+
+        Spoken directions name it as a landmark where the traveller turns.
+        """
+        if not len(self._lat):
+            return None
+        here = _check_near(near)
+        assert here is not None
+        distance = _distance_m(here, self._lat, self._lon)
+        allowed = _check_kinds(kinds)
+        if allowed is not None:
+            distance = np.where(np.isin(self._kind, list(allowed)), distance, np.inf)
+        best = int(np.argmin(distance))
+        if distance[best] > radius_m:
+            return None
+        return self._result(best) | {"distance_m": round(float(distance[best]), 1)}
+
     def _with_kind_matches(
         self,
         nq: str,

@@ -48,7 +48,7 @@ class _ProfileMetrics:
     relaxed: object | None = None
 
 
-# Stable codes of route warnings; clients translate them (see web/i18n "warning_<code>").
+# Stable codes of route warnings; clients translate them (see messages/ "warning_<code>").
 WARNING_CODES = (
     "unknown_kerbs",
     "unknown_crossings",

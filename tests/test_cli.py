@@ -10,6 +10,7 @@ real compiled Almaty graph; only the network is faked, at the HTTP boundary
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -256,3 +257,24 @@ def test_route_with_an_unknown_profile_lists_the_profiles(
     err = capsys.readouterr().err
     for name in load_profiles():
         assert name in err
+
+
+def test_directions_speak_text_and_write_audio_and_need_a_profile(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`jol directions` prints numbered lines, writes speech to --out, and, like `route`
+    and the API, refuses to guess the profile."""
+    graph = str(settings.default_graph_dir())
+    common = ["directions", "--graph", graph, "--from", FROM, "--to", TO]
+    assert main([*common, "--profile", "blind", "--lang", "ru"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) >= 2 and all(line.startswith(f"{i}. ") for i, line in enumerate(lines, 1))
+    with pytest.raises(SystemExit) as no_profile:
+        main(common)
+    assert no_profile.value.code == 2 and "--profile" in capsys.readouterr().err
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (tests/run installs it as root)")
+    out = tmp_path / "route.audio"
+    assert main([*common, "--profile", "blind", "--format", "audio", "--out", str(out)]) == 0
+    head = out.read_bytes()[:4]
+    assert head in (b"OggS", b"RIFF"), head

@@ -13,6 +13,7 @@ import pytest
 from web_fixtures import ALMATY_FROM, ALMATY_TO, STEEP_FROM, STEEP_OVERRIDES, STEEP_TO
 
 from jol import settings
+from routing import directions
 
 pytest_plugins = ["web_fixtures"]
 pytestmark = pytest.mark.browser
@@ -194,21 +195,24 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
         assert f"{ru['seg_sidewalk']}: {word}" in facts, facts
         here = sum(1 for j in junctions if j["segment"] == index)
         assert (ru["step_junctions"].format(n=here) in facts) == (here > 0), facts
-        turn = seg["turn"]
-        if seg.get("heading"):
-            assert ru[f"compass_{seg['heading']['compass']}"] in title, title
-        elif turn and turn["kind"] == "straight":
-            assert ru["turn_straight"] in title, title
-        elif turn:
-            side = "" if turn["kind"] == "u_turn" else f"_{turn['side']}"
-            key = f"turn_{turn['kind']}{side}"
-            clock = ru["turn_clock"].replace("{h}", str(turn["clock"]))
-            assert f"{ru[key]} ({clock})" in title, title
+        # Turns are said by the server's maneuvers, not phrased again in the step.
+        assert not any(ru[k] in title for k in ru if k.startswith("turn_") and ru[k]), title
         kind = ("footway", seg["footway"]) if seg["footway"] else ("highway", seg["highway"])
         if f"osm_{kind[0]}_{kind[1]}" in ru:
             assert f"({ru[f'osm_{kind[0]}_{kind[1]}']})" in title, title
             said += 1
     assert said > 0
+    # The spoken directions are listed as the server says them (in Russian), one
+    # item per maneuver, each turn with its clock face; no audio loads unasked.
+    parameters = next(p for p in router.profiles() if p["name"] == "wheelchair_manual")
+    expected_items = directions.maneuvers(
+        expected, "ru", parameters["parameters"], (to_lat, to_lon)
+    )
+    shown_items = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#maneuvers > li")]
+    assert shown_items == [m["text"] for m in expected_items]
+    turns = [s["turn"] for s in route["segments"] if s["turn"] and s["turn"]["kind"] != "straight"]
+    assert sum(m["code"] == "turn" for m in expected_items) == len(turns)
+    assert not browser.find_elements(By.CSS_SELECTOR, "audio")
     barriers = sum(len(s["barriers"]) for s in route["segments"])
     assert len(browser.find_elements(By.CSS_SELECTOR, "#steps .barrier")) == barriers
     # The gate and bollard of unknown passability say so where they are met.
@@ -656,3 +660,49 @@ def test_route_summary_gives_the_steepest_grades_and_steep_stretches_in_russian(
         assert ru["direction_" + warning["params"]["direction"]] in text
         assert " up" not in text and " down" not in text
     assert _page_errors(browser) == []
+
+
+def test_directions_are_said_in_the_page_language_and_listened_to_on_request(
+    browser: Any, live_server: str, router: Any, axe_source: str
+) -> None:
+    """The maneuvers come from the server in the page's language and follow a
+    language switch; the Listen button (keyboard) loads a native audio player that
+    does not play by itself; axe-core finds nothing on the page with it."""
+    import shutil
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    kk = _i18n()["kk"]
+    _open(browser, live_server + "/?lang=kk", fresh=True)
+    _page_errors(browser)  # reading the log empties it: earlier tests' entries go
+    _plan_typed(browser, ALMATY_FROM, ALMATY_TO)
+    items = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#maneuvers > li"))
+    expected = router.route(ALMATY_FROM, ALMATY_TO, "wheelchair_manual")
+    parameters = _wheelchair(router)["parameters"]
+    said = directions.maneuvers(expected, "kk", parameters, ALMATY_TO)
+    assert [li.text for li in items] == [m["text"] for m in said]
+    assert browser.find_element(By.ID, "directions-heading").text == kk["dir_heading"]
+
+    _tab_to(browser, "lang-select")
+    _press(browser, "Eng")
+    english = directions.maneuvers(expected, "en", parameters, ALMATY_TO)
+    _wait(
+        browser,
+        lambda b: (
+            [li.text for li in b.find_elements(By.CSS_SELECTOR, "#maneuvers > li")]
+            == [m["text"] for m in english]
+        ),
+    )
+    assert not browser.find_elements(By.CSS_SELECTOR, "audio")
+    if shutil.which("espeak-ng"):
+        _tab_to(browser, "listen-button")
+        _press(browser, Keys.ENTER)
+        audio = _wait(browser, lambda b: b.find_elements(By.CSS_SELECTOR, "#listen-player audio"))
+        assert audio[0].get_attribute("controls") is not None
+        _wait(browser, lambda b: b.execute_script("return arguments[0].readyState", audio[0]) >= 1)
+        assert browser.execute_script("return arguments[0].paused", audio[0]) is True
+        assert browser.execute_script("return arguments[0].duration", audio[0]) > 1
+    assert _page_errors(browser) == []
+    _assert_no_violations(_axe(browser, axe_source), "the page with spoken directions")
+    browser.execute_script("window.localStorage.clear();")

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from jol import settings
 from routing.basemap import grid_bbox
+from web import directions as spoken
 from web import params
 from web.downloads import route_geojson, route_gpx, route_map_html
 from web.errors import ApiError, invalid
@@ -147,6 +148,7 @@ def _answer(query: params.RouteQuery, fmt: str) -> Response:
     answer = _router().route(
         query.origin, query.destination, query.profile, query.overrides or None, query.depart_at
     )
+    answer = spoken.add_maneuvers(answer, query, _router())
     if fmt == "geojson":
         response = jsonify(route_geojson(answer))
         response.mimetype = "application/geo+json"

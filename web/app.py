@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
-from web import api_routes, openapi, page, request_guard
+from web import api_routes, directions, openapi, page, request_guard
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
@@ -60,6 +60,7 @@ def create_app(
     register_error_handlers(app)
     request_guard.install(app)  # before the blueprints: their rules keep `//` apart from `/`
     app.register_blueprint(api_routes.bp)
+    app.register_blueprint(directions.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
     _configure_cors(app)
@@ -175,6 +176,8 @@ def _add_security_headers(app: Flask) -> None:
         "default-src 'self'; script-src 'self'; "
         "style-src 'self' 'unsafe-inline'; "
         f"img-src {img_src}; connect-src 'self'; "
+        # The spoken directions' player plays the audio fetched into a blob: URL.
+        "media-src 'self' blob:; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import folium
 
+import messages
 from jol import settings
 
-_I18N_DIR = Path(__file__).resolve().parent / "i18n"
 _LEAFLET_DIR = Path(__file__).resolve().parent / "static" / "vendor" / "leaflet"
 # Nothing may leave the file: inline scripts and styles, images only as data: URIs.
 CONTENT_SECURITY_POLICY = (
@@ -63,7 +63,7 @@ dd { margin: 0; }
 
 @cache
 def _translations(lang: str) -> dict[str, str]:
-    return json.loads((_I18N_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    return messages.catalogue(lang)
 
 
 @cache
@@ -305,7 +305,7 @@ class _Text:
     def __call__(self, key: str, **values: object) -> str:
         template = self.words.get(key, key)
         try:
-            return template.format(**values)
+            return messages.fill(self.lang, template, values)
         except (KeyError, IndexError, ValueError):
             return template
 

@@ -161,8 +161,13 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
     }
     route = {
         "type": "object",
-        "required": ["distance_m", "duration_s", "geometry", "segments"],
+        "required": ["distance_m", "duration_s", "geometry", "segments", "maneuvers"],
         "properties": {
+            "maneuvers": {
+                "type": "array",
+                "description": "spoken directions in the request's lang (routing/directions.py)",
+                "items": {"$ref": "#/components/schemas/Maneuver"},
+            },
             "distance_m": {"type": "number", "minimum": 0, "description": "metres"},
             "duration_s": {"type": "number", "minimum": 0, "description": "seconds"},
             "ascent_m": {"type": "number", "minimum": 0},
@@ -240,6 +245,54 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "description": "ISO 8601 date-time; without an offset, the city's local "
                     "time. Decides daylight: in daylight unlit ways cost no more than lit ones",
                 },
+                "lang": {
+                    "type": "string",
+                    "enum": list(settings.LANGUAGES),
+                    "default": settings.DEFAULT_LANGUAGE,
+                    "description": "language of the answer's maneuvers",
+                },
+            },
+        },
+        "DirectionsRequest": {
+            "type": "object",
+            "required": ["from", "to", "profile"],
+            "additionalProperties": False,
+            "properties": {
+                "from": {"$ref": "#/components/schemas/Point"},
+                "to": {"$ref": "#/components/schemas/Point"},
+                "profile": {"type": "string"},
+                "overrides": {"$ref": "#/components/schemas/Overrides"},
+                "depart_at": {"type": "string"},
+                "lang": {"type": "string", "enum": list(settings.LANGUAGES)},
+                "format": {"type": "string", "enum": ["text", "ssml", "audio"], "default": "text"},
+            },
+        },
+        "Maneuver": {
+            "type": "object",
+            "required": ["code", "params", "distance_m", "text", "alert", "before", "after"],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": "start, turn, continue, crossing, kerb, steps, elevator, "
+                    "entrance, barrier, arrive",
+                },
+                "params": {"type": "object", "description": "what the words were made from"},
+                "distance_m": {"type": "number", "minimum": 0, "description": "to the next one"},
+                "approach_m": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "from the previous one (what `before` says)",
+                },
+                "paces": {"type": "integer", "minimum": 0, "description": "blind: 0.7 m each"},
+                "segment": {"type": "integer", "minimum": 0},
+                "lat": {"type": "number"},
+                "lon": {"type": "number"},
+                "ahead": {"type": "array", "items": {"type": "object"}},
+                "lang": {"type": "string"},
+                "text": {"type": "string"},
+                "alert": {"type": "string"},
+                "before": {"type": "string"},
+                "after": {"type": "string"},
             },
         },
         "Barrier": barrier,
@@ -631,7 +684,7 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
     fmt = _query("format", "Answer format", enum=formats, default="json")
     lang = _query(
         "lang",
-        "Language of the HTML map (format=html)",
+        "Language of the spoken maneuvers and of the HTML map (format=html)",
         enum=list(settings.LANGUAGES),
         default=settings.DEFAULT_LANGUAGE,
     )
@@ -668,6 +721,25 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     ],
                     "responses": route_responses,
                 },
+            },
+            "/api/v1/directions": {
+                "post": {
+                    "operationId": "directions",
+                    "summary": "Spoken directions of a route: numbered text, SSML or audio",
+                    "requestBody": {"required": True, "content": _json("DirectionsRequest")},
+                    "responses": {
+                        "200": {
+                            "description": "text/plain, SSML, or audio (Ogg; WAV without oggenc)",
+                            "content": {
+                                "text/plain": {"schema": {"type": "string"}},
+                                "application/ssml+xml": {"schema": {"type": "string"}},
+                                "audio/ogg": {"schema": {"type": "string", "format": "binary"}},
+                                "audio/wav": {"schema": {"type": "string", "format": "binary"}},
+                            },
+                        },
+                        **_errors("400", "413", "422", "429", "503"),
+                    },
+                }
             },
             "/api/v1/profiles": {
                 "get": {

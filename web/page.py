@@ -7,26 +7,33 @@ so switching language needs no further request and works offline.
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from flask import Blueprint, current_app, render_template, request
-
+import messages
 from jol import settings
+from web.errors import ApiError
 
 bp = Blueprint("page", __name__)
 
-_I18N_DIR = Path(__file__).resolve().parent / "i18n"
 
-
-@cache
 def translations() -> dict[str, dict[str, str]]:
-    """Every interface language -> {message key: text}, read once."""
-    return {
-        lang: json.loads((_I18N_DIR / f"{lang}.json").read_text(encoding="utf-8"))
-        for lang in settings.LANGUAGES
-    }
+    """Every interface language -> {message key: text}: the catalogues the server speaks from."""
+    return {lang: messages.catalogue(lang) for lang in settings.LANGUAGES}
+
+
+@bp.get("/i18n/<lang>.json")
+def catalogue(lang: str) -> Response:
+    """One language's message catalogue, so a client can say a maneuver's code and params."""
+    if lang not in settings.LANGUAGES:
+        raise ApiError(
+            f"No messages in {lang!r}; languages: {', '.join(settings.LANGUAGES)}",
+            code="not_found",
+            http_status=404,
+            details={"languages": list(settings.LANGUAGES)},
+        )
+    response = jsonify(messages.catalogue(lang))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.get("/")

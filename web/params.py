@@ -33,13 +33,14 @@ class RouteQuery:
     profile: str
     overrides: dict[str, Any] = field(default_factory=dict)
     depart_at: datetime | None = None  # naive: the city's local time
+    lang: str = settings.DEFAULT_LANGUAGE  # of the spoken maneuvers
 
 
 def route_from_json(body: Any) -> RouteQuery:
     """Validate a POST /api/v1/route JSON body."""
     if not isinstance(body, dict):
         raise invalid("body", "must be a JSON object")
-    allowed = {"from", "to", "profile", "overrides", "depart_at"}
+    allowed = {"from", "to", "profile", "overrides", "depart_at", "lang"}
     extra = sorted(set(body) - allowed)
     if extra:
         raise invalid(extra[0], "unknown field", allowed=sorted(allowed))
@@ -54,7 +55,10 @@ def route_from_json(body: Any) -> RouteQuery:
     if len(overrides) > settings.MAX_OVERRIDES:
         raise invalid("overrides", f"at most {settings.MAX_OVERRIDES} keys")
     depart_at = _depart_at(body.get("depart_at"))
-    return RouteQuery(origin, destination, profile, overrides, depart_at)
+    lang = body.get("lang", settings.DEFAULT_LANGUAGE)
+    if lang not in settings.LANGUAGES:
+        raise invalid("lang", f"must be one of {', '.join(settings.LANGUAGES)}")
+    return RouteQuery(origin, destination, profile, overrides, depart_at, lang)
 
 
 def route_from_args(args: Any) -> RouteQuery:
@@ -70,6 +74,8 @@ def route_from_args(args: Any) -> RouteQuery:
     body["overrides"] = overrides
     if args.get("depart_at"):
         body["depart_at"] = args.get("depart_at")
+    if args.get("lang"):
+        body["lang"] = args.get("lang")
     return route_from_json(body)
 
 

@@ -110,8 +110,31 @@
     renderProfiles();
     renderLegend();
     renderDataInfo();
-    if (state.lastAnswer) renderRoute(state.lastAnswer, false);
-    else if (state.lastError) renderError(state.lastError, false);
+    if (state.lastAnswer) {
+      renderRoute(state.lastAnswer, false);
+      respeak(lang);
+    } else if (state.lastError) renderError(state.lastError, false);
+  }
+
+  // Maneuvers are said by the server in the language asked for: after a
+  // switch the same route is asked for again in the new language.
+  function respeak(lang) {
+    var query = state.lastQuery;
+    if (!query || query.lang === lang) return;
+    var body = Object.assign({}, query, { lang: lang });
+    state.lastQuery = body;
+    fetch("/api/v1/route", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (data) {
+        if (data && state.lang === lang) renderRoute(data, false);
+      })
+      .catch(function () {});
   }
 
   function rememberLanguage(lang) {
@@ -716,6 +739,7 @@
     };
     var depart = document.getElementById("depart-input").value;
     if (depart) body.depart_at = depart;
+    body.lang = state.lang;
     state.lastQuery = body;
     shareInUrl(body);
     setStatus(t("searching"));
@@ -952,6 +976,8 @@
       })));
     }
 
+    body.appendChild(directionsSection(route));
+
     body.appendChild(el("h3", { id: "steps-heading", text: t("steps_heading") }));
     var list = el("ol", { id: "steps", class: "steps", "aria-labelledby": "steps-heading" });
     var counts = { kerb: 0, crossing: 0, steps: 0, other: 0, unknown: 0 };
@@ -1020,17 +1046,6 @@
     return text.charAt(0).toUpperCase() + text.slice(1) + ".";
   }
 
-  // What to do where the step starts, said as a blind traveller is taught:
-  // a turn with its clock-face direction, or on the first step which way to head.
-  function turnText(seg) {
-    if (seg.heading) return t("turn_head", { compass: t("compass_" + seg.heading.compass) });
-    var turn = seg.turn;
-    if (!turn) return "";
-    if (turn.kind === "straight") return t("turn_straight");
-    var key = turn.kind === "u_turn" ? "turn_u_turn" : "turn_" + turn.kind + "_" + turn.side;
-    return t(key) + " (" + t("turn_clock", { h: turn.clock }) + ")";
-  }
-
   function sidewalkText(seg) {
     if (seg.sidewalk === null) return t("sidewalk_footway");
     return t("sidewalk_" + (seg.sidewalk === "yes" || seg.sidewalk === "no" ? seg.sidewalk : "unknown"));
@@ -1038,14 +1053,12 @@
 
   function segmentItem(seg, access, counts, junctions) {
     var name = seg.name || t("unnamed");
-    var turn = turnText(seg);
     // A sidewalk or crossing says more than the footway it is mapped as.
     var kind = seg.footway ? osmText("footway", seg.footway) : seg.highway ? osmText("highway", seg.highway) : "";
     var li = el("li", { class: "step step-" + access });
     li.appendChild(
       // What to do comes first; how much is known about it follows.
       el("p", { class: "step-title" }, [
-        turn ? el("span", { class: "turn", text: turn + ": " }) : "",
         el("strong", { text: name }),
         kind ? " (" + kind + ")" : "",
         " — " + t("seg_length", { length: distance(seg.length_m), duration: duration(seg.duration_s) }) + " ",
@@ -1106,6 +1119,57 @@
   function osmText(key, v) {
     var word = "osm_" + key + "_" + v;
     return has(word) ? t(word) : valueText(v);
+  }
+
+  // The server's words for the route (the same the audio says), and a Listen
+  // button that asks for the audio only when pressed; nothing plays by itself.
+  function directionsSection(route) {
+    var wrap = el("section", { class: "directions", "aria-labelledby": "directions-heading" });
+    wrap.appendChild(el("h3", { id: "directions-heading", text: t("dir_heading") }));
+    var button = el("button", { type: "button", id: "listen-button", class: "secondary", text: t("dir_listen") });
+    var player = el("div", { id: "listen-player", "aria-live": "polite" });
+    button.addEventListener("click", function () {
+      listen(button, player);
+    });
+    wrap.appendChild(button);
+    wrap.appendChild(player);
+    wrap.appendChild(el("h4", { id: "maneuvers-heading", text: t("dir_text_version") }));
+    wrap.appendChild(
+      el("ol", { id: "maneuvers", class: "maneuvers", "aria-labelledby": "maneuvers-heading" },
+        (route.maneuvers || []).map(function (m) {
+          return el("li", { class: "maneuver maneuver-" + m.code, text: m.text });
+        }))
+    );
+    return wrap;
+  }
+
+  function listen(button, player) {
+    var query = state.lastQuery;
+    if (!query) return;
+    button.disabled = true;
+    player.textContent = t("dir_listen_loading");
+    fetch("/api/v1/directions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(Object.assign({}, query, { lang: state.lang, format: "audio" })),
+    })
+      .then(function (r) {
+        if (!r.ok) throw new Error("audio " + r.status);
+        return r.blob();
+      })
+      .then(function (blob) {
+        player.textContent = "";
+        var audio = el("audio", { controls: "", preload: "auto", "aria-label": t("dir_player_label") });
+        audio.src = URL.createObjectURL(blob);
+        player.appendChild(audio);
+        audio.focus();
+      })
+      .catch(function () {
+        player.textContent = t("dir_listen_failed");
+      })
+      .then(function () {
+        button.disabled = false;
+      });
   }
 
   function downloadLinks() {
