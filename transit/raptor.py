@@ -189,6 +189,7 @@ class _Search:
         self.access = {int(s): int(a) for s, a in q.access}
         self.eg_stops = np.array(list(q.egress.keys()), np.int64)
         self.eg_s = np.array(list(q.egress.values()), np.int64)
+        self.none = (int(tt.pos_n_trips.max(initial=0)) + 1) * _POS_BITS
 
     # -- setup ---------------------------------------------------------------------------
     def _offsets(self) -> list[int]:
@@ -290,7 +291,7 @@ class _Search:
         sel = order[first]
         stop, time = stop[sel], time[sel]
         bound = np.minimum(self.arr[:k].min(axis=0)[stop], self.arr[k, stop])
-        better = time < bound
+        better = (time < bound) & (time < self._target_bound(k))
         s = stop[better]
         self.ride_arr[k, s] = time[better]
         self.ride_trip[k, s] = trip[sel][better]
@@ -312,7 +313,7 @@ class _Search:
         ok = local < tt.pos_n_trips[qs]
         trip = self.next_ok[o][base + np.where(ok, local, 0)]
         ok &= trip < tt.pattern_trip_ptr[pat + 1]
-        none = (int(tt.pos_n_trips.max()) + 1) * _POS_BITS
+        none = self.none
         value = np.full(len(positions), none, np.int64)
         value[where_q[ok]] = (trip[ok] - base[ok]) * _POS_BITS + tt.pos_index[qs[ok]]
         span = none + 1
@@ -354,12 +355,17 @@ class _Search:
         sel = order[first]
         dst, time, src = dst[sel], time[sel], src[sel]
         bound = np.minimum(self.arr[:k].min(axis=0)[dst], self.arr[k, dst])
-        better = (time < bound) & (dst != src)
+        better = (time < bound) & (dst != src) & (time < self._target_bound(k))
         d = dst[better]
         self.walk_arr[k, d] = time[better]
         self.walk_from[k, d] = src[better]
         self.arr[k, d] = time[better]
         improved[d] = True
+
+    def _target_bound(self, k: int) -> int:
+        """Best arrival at the destination with at most k rides so far (target pruning):
+        a label arriving later cannot lead to a journey that is not dominated."""
+        return int((self.arr[: k + 1, self.eg_stops] + self.eg_s).min())
 
     # -- answers -------------------------------------------------------------------------
     def _journeys(self) -> list[Journey]:
