@@ -46,6 +46,8 @@ class TimetableData(Protocol):
     pos_col_ptr: np.ndarray  # start of the position's sorted departure column
     pos_n_trips: np.ndarray
     pos_is_last: np.ndarray
+    stop_pos_ptr: np.ndarray  # CSR by stop over stop_pos: positions one can board at
+    stop_pos: np.ndarray
     pattern_pos_ptr: np.ndarray
     pattern_trip_ptr: np.ndarray
     time_dep: np.ndarray
@@ -273,31 +275,28 @@ class _Search:
 
     def _round(self, k: int, marked: np.ndarray) -> np.ndarray:
         tt, bf = self.tt, self.bf
-        qs = np.flatnonzero(marked[tt.pos_stop] & self.stop_ok[tt.pos_stop] & ~tt.pos_is_last)
         improved = np.zeros(tt.n_stops, bool)
+        qs = _positions_of(tt, np.flatnonzero(marked & self.stop_ok))
         if not len(qs):
             return improved
         extra = bf.board_slack_s + (bf.min_transfer_s if k > 1 else 0)
         ready = self.arr[k - 1, tt.pos_stop[qs]] + extra
-        positions, seg = _pattern_positions(tt, np.unique(tt.pos_pattern[qs]))
+        patterns, first = np.unique(tt.pos_pattern[qs], return_index=True)
+        positions, seg = _pattern_positions(tt, patterns, qs[first])
         where_q = np.searchsorted(positions, qs)
         cands = [self._scan(o, qs, ready, positions, seg, where_q) for o in self.offsets]
         stop, time, trip, off, board, alight = (np.concatenate(c) for c in zip(*cands, strict=True))
         if not len(stop):
             return improved
-        order = np.lexsort((time, stop))
-        first = np.ones(len(order), bool)
-        first[1:] = stop[order][1:] != stop[order][:-1]
-        sel = order[first]
-        stop, time = stop[sel], time[sel]
+        sel, stop, time = _best_per_stop(tt.n_stops, stop, time)
         bound = np.minimum(self.arr[:k].min(axis=0)[stop], self.arr[k, stop])
         better = (time < bound) & (time < self._target_bound(k))
-        s = stop[better]
+        s, sel = stop[better], sel[better]
         self.ride_arr[k, s] = time[better]
-        self.ride_trip[k, s] = trip[sel][better]
-        self.ride_off[k, s] = off[sel][better]
-        self.ride_board[k, s] = board[sel][better]
-        self.ride_alight[k, s] = alight[sel][better]
+        self.ride_trip[k, s] = trip[sel]
+        self.ride_off[k, s] = off[sel]
+        self.ride_board[k, s] = board[sel]
+        self.ride_alight[k, s] = alight[sel]
         self.arr[k, s] = time[better]
         improved[s] = True
         self._walk(k, s, improved)
@@ -349,11 +348,8 @@ class _Search:
         )
         dst = fp.to[edge]
         time = self.ride_arr[k, src] + fp.seconds[edge]
-        order = np.lexsort((time, dst))
-        first = np.ones(len(order), bool)
-        first[1:] = dst[order][1:] != dst[order][:-1]
-        sel = order[first]
-        dst, time, src = dst[sel], time[sel], src[sel]
+        sel, dst, time = _best_per_stop(self.tt.n_stops, dst, time)
+        src = src[sel]
         bound = np.minimum(self.arr[:k].min(axis=0)[dst], self.arr[k, dst])
         better = (time < bound) & (dst != src) & (time < self._target_bound(k))
         d = dst[better]
@@ -422,9 +418,29 @@ class _Search:
         )
 
 
-def _pattern_positions(tt: TimetableData, patterns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """All positions of `patterns` (ascending) and the rank of each one's pattern."""
-    starts = tt.pattern_pos_ptr[patterns]
+def _positions_of(tt: TimetableData, stops: np.ndarray) -> np.ndarray:
+    """Sorted boardable positions of `stops`."""
+    lo, hi = tt.stop_pos_ptr[stops], tt.stop_pos_ptr[stops + 1]
+    counts = hi - lo
+    idx = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    return np.sort(tt.stop_pos[idx])
+
+
+def _best_per_stop(n_stops: int, stop: np.ndarray, time: np.ndarray) -> tuple:
+    """(indices, stops, times) of the earliest candidate per stop."""
+    best = np.full(n_stops, INF, np.int64)
+    np.minimum.at(best, stop, time)
+    sel = np.flatnonzero(time == best[stop])
+    # Ties: keep one candidate per stop (the first), so all arrays agree.
+    _, first = np.unique(stop[sel], return_index=True)
+    sel = sel[first]
+    return sel, stop[sel], time[sel]
+
+
+def _pattern_positions(
+    tt: TimetableData, patterns: np.ndarray, starts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of `patterns` from `starts` to each pattern's end, and each one's rank."""
     lengths = tt.pattern_pos_ptr[patterns + 1] - starts
     seg = np.repeat(np.arange(len(patterns), dtype=np.int64), lengths)
     offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)

@@ -69,6 +69,12 @@ class Timetable:
         self.dep_key = col_of * _KEY_SPAN + (self.time_dep.astype(np.int64) + _KEY_SPAN // 2)
         self.trip_pattern = np.repeat(np.arange(self.n_patterns), n_trips_of)
         self._stop_index = {sid: i for i, sid in enumerate(meta["stop_ids"])}
+        # Boardable positions (not a pattern's last) by stop, CSR: where RAPTOR boards.
+        boardable = np.flatnonzero(~self.pos_is_last)
+        order = np.argsort(self.pos_stop[boardable], kind="stable")
+        self.stop_pos = boardable[order]
+        counts = np.bincount(self.pos_stop[boardable], minlength=self.n_stops)
+        self.stop_pos_ptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
     # -- storage -----------------------------------------------------------------------
     def save(self, out_dir: Path) -> tuple[Path, Path]:
