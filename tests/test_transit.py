@@ -8,9 +8,13 @@ earliest arrivals against a time-expanded Dijkstra built here with networkx.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
+import os
 import random
+import subprocess
+import sys
 from datetime import date
 
 import jsonschema
@@ -18,7 +22,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graph_build.artifact import MANIFEST_SCHEMA
+from graph_build.artifact import MANIFEST_SCHEMA, read_manifest
+from jol import settings
 from tests.transit_fixtures import (
     ALMATY,
     CALTRAIN,
@@ -406,3 +411,54 @@ def test_earliest_arrival_equals_time_expanded_dijkstra(caltrain):
         assert got == expected, (origin, dest, q.depart_s)
         compared += expected is not None
     assert compared >= 8  # many random pairs are opposite platforms: no ride links them
+
+
+# -- jol build ---------------------------------------------------------------------------
+
+ATLANTA_OSM = MARTA.parent / "cobb-county.filtered.osm.bz2"
+
+
+def _jol(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "jol.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=settings.REPO_ROOT,
+        env=dict(os.environ, PYTHONPATH=str(settings.REPO_ROOT)),
+    )
+
+
+def test_jol_build_compiles_feeds_into_the_manifest_and_refuses_a_bad_one(tmp_path):
+    out = tmp_path / "atlanta"
+    done = _jol(
+        "build",
+        "--osm",
+        str(ATLANTA_OSM),
+        "--gtfs",
+        str(MARTA),
+        "--gtfs",
+        str(COBBLINC),
+        "--out",
+        str(out),
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["transit"]["feeds"] == ["marta_bus_856_only", "cobblinc_bus_30_only"]
+    assert "unknown accessibility" in done.stderr  # the feed report
+    manifest = read_manifest(out)  # the full schema, transit section included
+    assert [f["sha256"] for f in manifest["transit"]["feeds"]] == [
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in (MARTA, COBBLINC)
+    ]
+    bad = rewrite_zip(CALTRAIN, tmp_path / "bad.zip", _corrupt_non_utf8())
+    refused = _jol("build", "--osm", str(ATLANTA_OSM), "--gtfs", str(bad), "--out", str(out))
+    assert refused.returncode == 2
+    assert "Traceback" not in refused.stderr
+    error = json.loads(refused.stdout.strip().splitlines()[-1])["transit"]["error"]
+    assert error["details"] == {
+        "feed": "bad",
+        "file": "stops.txt",
+        "row": 3,
+        "column": "stop_name",
+        "message": error["details"]["message"],
+    }
