@@ -41,6 +41,7 @@ from transit import codes, raptor
 from transit.build import build_for_cli, build_transit_artifact
 from transit.errors import FeedError
 from transit.feed import load_feed
+from transit.timetable import Timetable
 
 CALTRAIN_DAY = date(2017, 8, 1)  # a Tuesday inside the feed
 ALMATY_DAY = date(2026, 5, 4)  # a Monday
@@ -138,6 +139,9 @@ def test_build_writes_manifest_section_and_reuses_unchanged_feeds(tmp_path):
     report = {r["feed"]: r for r in section["report"]}
     assert report["caltrain_2017_07_24"]["service_first_date"] == "2017-07-15"
     assert report["caltrain_2017_07_24"]["unknown_stop_pct"] == 0.0
+    loaded = Timetable.load(tmp_path)
+    assert loaded.n_trips == sum(r["compiled_departures"] for r in report.values())
+    assert loaded.service_dates()[0] == date(2017, 7, 15)
     npz_mtime = (tmp_path / "transit.npz").stat().st_mtime_ns
     again = build_transit_artifact([CALTRAIN, SAMPLE], tmp_path, progress=messages.append)
     assert "reused" in messages[-1]
