@@ -142,6 +142,8 @@ def test_build_writes_manifest_section_and_reuses_unchanged_feeds(tmp_path):
     loaded = Timetable.load(tmp_path)
     assert loaded.n_trips == sum(r["compiled_departures"] for r in report.values())
     assert loaded.service_dates()[0] == date(2017, 7, 15)
+    [ct, _] = loaded.feed_summaries()
+    assert (ct["key"], ct["service_first_date"]) == ("caltrain_2017_07_24", "2017-07-15")
     npz_mtime = (tmp_path / "transit.npz").stat().st_mtime_ns
     again = build_transit_artifact([CALTRAIN, SAMPLE], tmp_path, progress=messages.append)
     assert "reused" in messages[-1]

@@ -202,7 +202,22 @@ class Timetable:
         return np.concatenate(froms), np.concatenate(tos), np.concatenate(dists)
 
     def report(self) -> list[dict]:
+        """The build's feed reports (see transit.build._report); [] if built in memory."""
         return self.meta.get("report", [])
+
+    def feed_summaries(self) -> list[dict]:
+        """Per feed: key, time zone, estimated flag and service dates (for /health)."""
+        reports = {r["feed"]: r for r in self.report()}
+        return [
+            {
+                "key": f["key"],
+                "timezone": f["timezone"],
+                "estimated_timetable": f["estimated_timetable"],
+                "service_first_date": reports.get(f["key"], {}).get("service_first_date"),
+                "service_last_date": reports.get(f["key"], {}).get("service_last_date"),
+            }
+            for f in self.meta["feeds"]
+        ]
 
 
 def _nearest(pts: np.ndarray, lat: float, lon: float) -> int:
