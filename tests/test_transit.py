@@ -468,3 +468,18 @@ def test_jol_build_compiles_feeds_into_the_manifest_and_refuses_a_bad_one(tmp_pa
         "column": "stop_name",
         "message": error["details"]["message"],
     }
+
+
+def test_per_stop_extra_boarding_time_is_respected(caltrain):
+    """A stop cost (e.g. unknown accessibility) delays boarding there, nowhere else."""
+    extra = np.zeros(caltrain.n_stops, np.int64)
+    sf, sj = caltrain.stop_index("ct:70012"), caltrain.stop_index("ct:70262")
+    extra[sf] = 900
+    q = raptor.Query(CALTRAIN_DAY, 8 * 3600, [(sf, 0)], {sj: 0}, window_s=0)
+    empty = raptor.Footpaths.none(caltrain.n_stops)
+    plain = raptor.search(caltrain, q, empty)
+    costly = raptor.search(caltrain, q, empty, raptor.BoardingFilter(stop_extra_s=extra))
+    first_plain = min(j.legs[1].depart_s for j in plain)
+    first_costly = min(j.legs[1].depart_s for j in costly)
+    assert first_plain >= 8 * 3600
+    assert first_costly >= 8 * 3600 + 900 > first_plain

@@ -86,13 +86,18 @@ class BoardingFilter:
     """What the traveller may use: trips and stops (None: all), and time margins.
 
     `board_slack_s` is added before every boarding (e.g. ramp deployment);
-    `min_transfer_s` between alighting and the next boarding.
+    `min_transfer_s` between alighting and the next boarding. `stop_extra_s`
+    (seconds per stop, None: 0) is a per-stop boarding cost, e.g. for a stop whose
+    accessibility is unknown: time to check it. A per-trip cost is not offered:
+    it would break the sorted-trip search that makes RAPTOR fast; use
+    `trip_allowed` (or two searches) instead.
     """
 
     trip_allowed: np.ndarray | None = None
     stop_allowed: np.ndarray | None = None
     board_slack_s: int = 0
     min_transfer_s: int = 0
+    stop_extra_s: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -224,6 +229,8 @@ class _Search:
                 continue
             pos = np.flatnonzero((tt.pos_stop == stop) & ~tt.pos_is_last)
             lead = acc + bf.board_slack_s
+            if bf.stop_extra_s is not None:
+                lead += int(bf.stop_extra_s[stop])
             for o in self.offsets:
                 lo = q.depart_s + lead - o * DAY_S
                 hi = lo + q.window_s
@@ -281,6 +288,8 @@ class _Search:
             return improved
         extra = bf.board_slack_s + (bf.min_transfer_s if k > 1 else 0)
         ready = self.arr[k - 1, tt.pos_stop[qs]] + extra
+        if bf.stop_extra_s is not None:
+            ready = ready + bf.stop_extra_s[tt.pos_stop[qs]]
         patterns, first = np.unique(tt.pos_pattern[qs], return_index=True)
         positions, seg = _pattern_positions(tt, patterns, qs[first])
         where_q = np.searchsorted(positions, qs)
@@ -391,7 +400,8 @@ class _Search:
             at = int(tt.pos_stop[self.ride_board[r, at]])
         first_ride = legs[-1]
         acc = self.access[at]
-        leave = first_ride.depart_s - self.bf.board_slack_s - acc
+        extra = 0 if self.bf.stop_extra_s is None else int(self.bf.stop_extra_s[at])
+        leave = first_ride.depart_s - self.bf.board_slack_s - extra - acc
         legs.append(AccessLeg(at, leave, leave + acc))
         legs.reverse()
         return Journey(leave, arrive + egress_s, k - 1, tuple(legs))
