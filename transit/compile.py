@@ -359,14 +359,6 @@ def _ordinal(value: object) -> int:
     return date(int(text[:4]), int(text[4:6]), int(text[6:8])).toordinal()
 
 
-def day_ordinal(day: date) -> int:
-    return day.toordinal()
-
-
-def ordinal_date(day: int) -> date:
-    return date.fromordinal(int(day))
-
-
 def _col(frame: pd.DataFrame, column: str, n: int) -> list:
     return list(frame[column]) if column in frame.columns else [None] * n
 

@@ -230,8 +230,8 @@ def _check_stop_times(t: FeedTables) -> pd.DataFrame:
     st = st.copy()
     for column in ("arrival_time", "departure_time"):
         seconds = st[column].map(parse_time_s)
-        given = st[column].notna() & (st[column].astype("string").str.strip() != "")
-        bad = (given & seconds.isna()).to_numpy()
+        given = st[column].astype("object").fillna("").astype(str).str.strip() != ""
+        bad = given.to_numpy(bool) & seconds.isna().to_numpy(bool)
         if bad.any():
             _warn(t, "stop_times.txt", st, bad, column, "bad time")
             st, seconds = st[~bad], seconds[~bad]
