@@ -57,6 +57,11 @@ def ensure_default_graph() -> Path:
     osm, dems = _default_inputs()
     out = settings.default_graph_dir()
     build_street_artifact(osm, out, dems=dems, city=settings.DEFAULT_CITY, progress=_progress)
+    from transit.build import build_for_cli
+
+    code, transit = build_for_cli(_default_gtfs(), out, force=False, progress=_progress)
+    if code:  # the street graph still serves; say why transit does not
+        _progress(f"transit not built: {transit['error']['message']}")
     return out
 
 
@@ -71,6 +76,9 @@ def ensure_graph(graph_dir: Path | None) -> Path:
     from graph_build.build import rebuild_from_manifest
 
     rebuild_from_manifest(Path(graph_dir), progress=_progress)
+    from transit.build import repair_recorded
+
+    repair_recorded(Path(graph_dir), progress=_progress)
     return Path(graph_dir)
 
 
@@ -113,8 +121,10 @@ def _gtfs_feeds(args: argparse.Namespace) -> list[Path]:
     """--gtfs feeds; with no flags at all, the default Almaty feed when it is there."""
     if args.gtfs:
         return list(args.gtfs)
-    if args.osm is not None:
-        return []
+    return [] if args.osm is not None else _default_gtfs()
+
+
+def _default_gtfs() -> list[Path]:
     return [p for p in (settings.data_dir() / g for g in settings.DEFAULT_GTFS) if p.is_file()]
 
 

@@ -38,7 +38,7 @@ from tests.transit_fixtures import (
     to_csv,
 )
 from transit import codes, raptor
-from transit.build import build_for_cli, build_transit_artifact
+from transit.build import build_for_cli, build_transit_artifact, repair_recorded
 from transit.errors import FeedError
 from transit.feed import load_feed
 from transit.timetable import Timetable
@@ -149,6 +149,11 @@ def test_build_writes_manifest_section_and_reuses_unchanged_feeds(tmp_path):
     assert "reused" in messages[-1]
     assert (tmp_path / "transit.npz").stat().st_mtime_ns == npz_mtime
     assert again["files"] == section["files"]
+    # Damaged files are recompiled from the feeds the manifest records.
+    (tmp_path / "transit.npz").write_bytes(b"broken")
+    repaired = repair_recorded(tmp_path, progress=messages.append)
+    assert repaired["files"]["transit.npz"] == section["files"]["transit.npz"]
+    assert Timetable.load(tmp_path).n_trips == loaded.n_trips
     # A changed feed recompiles the transit part.
     changed = rewrite_zip(SAMPLE, tmp_path / "sample.zip", {"translations.txt": None})
     third = build_transit_artifact([CALTRAIN, changed], tmp_path, progress=messages.append)

@@ -55,10 +55,33 @@ def build_transit_artifact(
     return section
 
 
+def repair_recorded(out_dir: Path, *, progress: Callable[[str], None] = print) -> dict | None:
+    """Recompile the transit part from the feeds the manifest records if its files are
+    damaged or missing; returns the section (None: no transit recorded, or it cannot be
+    repaired - the reason goes to `progress`, the street graph still serves)."""
+    path = Path(out_dir) / MANIFEST
+    try:
+        section = json.loads(path.read_text(encoding="utf-8")).get("transit")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(section, dict) or not section.get("feeds"):
+        return None
+    feeds = [Path(f["path"]) for f in section["feeds"]]
+    from transit.errors import FeedError
+
+    try:
+        return build_transit_artifact(feeds, Path(out_dir), progress=progress)
+    except (FeedError, OSError) as exc:
+        progress(f"transit part not rebuilt: {exc}")
+        return None
+
+
 def write_manifest_section(out_dir: Path, section: dict | None) -> None:
     """Put (or, with None, remove) the `transit` section of out_dir/manifest.json."""
     path = Path(out_dir) / MANIFEST
     manifest = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if manifest.get("transit") == section:
+        return  # unchanged: a reused build does not rewrite the manifest
     if section is None:
         manifest.pop("transit", None)
     else:
