@@ -186,6 +186,16 @@ def test_non_utf8_text_is_an_error_naming_row_and_column(tmp_path):
     assert (info.value.file, info.value.row, info.value.column) == ("stops.txt", 3, "stop_name")
 
 
+@pytest.mark.parametrize(("column", "value"), [("wheelchair_boarding", "x"), ("stop_lat", "north")])
+def test_unparseable_number_is_an_error_naming_row_and_column(tmp_path, column, value):
+    rows = raw_rows(CALTRAIN, "stops.txt")
+    rows[4][column] = value
+    bad = rewrite_zip(CALTRAIN, tmp_path / "bad.zip", {"stops.txt": to_csv(rows)})
+    with pytest.raises(FeedError) as info:
+        load_feed(bad, "bad")
+    assert (info.value.file, info.value.row, info.value.column) == ("stops.txt", 6, column)
+
+
 def test_duplicate_trip_id_is_an_error_naming_row(tmp_path):
     rows = raw_rows(CALTRAIN, "trips.txt")
     rows[5]["trip_id"] = rows[2]["trip_id"]

@@ -11,6 +11,8 @@ with pandas because gtfs-kit 13 ignores them.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -87,7 +89,7 @@ def load_feed(path: Path, key: str) -> FeedTables:
     try:
         feed = gtfs_kit.read_feed(path, dist_units="km")
     except Exception as exc:  # gtfs-kit raises many kinds; all mean "unreadable"
-        raise FeedError(key, "(zip)", None, None, f"gtfs-kit cannot read it: {exc}") from None
+        raise _located(path, key, names, exc) from None
     tables = FeedTables(
         key=key,
         path=path,
@@ -134,6 +136,24 @@ def _check_utf8(key: str, name: str, data: bytes) -> None:
     index = data[line_start:bad_at].count(b",")
     column = columns[index] if index < len(columns) else None
     raise FeedError(key, name, row, column, f"byte 0x{data[bad_at]:02x} is not UTF-8 text")
+
+
+def _located(path: Path, key: str, names: set[str], exc: Exception) -> FeedError:
+    """gtfs-kit names a bad value but not where it is (e.g. "Unable to parse string 'x'");
+    find the first cell holding it so the error names file, row and column."""
+    quoted = re.findall(r"'([^']*)'", str(exc))
+    message = f"gtfs-kit cannot read it: {exc}"
+    if quoted:
+        with zipfile.ZipFile(path) as archive:
+            for name in sorted(n for n in names if n.endswith(".txt")):
+                text = archive.read(name).decode("utf-8-sig")
+                reader = csv.reader(io.StringIO(text))
+                header = next(reader, [])
+                for row, cells in enumerate(reader, start=_ROW0):
+                    for column, cell in zip(header, cells, strict=False):
+                        if cell.strip() == quoted[-1]:
+                            return FeedError(key, name, row, column, f"bad value {cell!r}")
+    return FeedError(key, "(zip)", None, None, message)
 
 
 def _read_extra(path: Path, key: str, name: str, names: set[str]) -> pd.DataFrame | None:
