@@ -160,6 +160,11 @@ def run(name: str, n: int, n_baseline: int, seed: int) -> None:
         journeys = raptor.search(tt, q, fp, raptor.BoardingFilter(min_transfer_s=60))
         raptor_s.append(time.perf_counter() - t0)
         answered += bool(journeys)
+    paged_s = []
+    for q in queries:
+        t0 = time.perf_counter()
+        raptor.next_journeys(tt, q, fp, raptor.BoardingFilter(min_transfer_s=60), limit=5)
+        paged_s.append(time.perf_counter() - t0)
     # Like for like with the baseline: one departure, no range.
     single_s = []
     for q in queries[:n_baseline]:
@@ -180,6 +185,10 @@ def run(name: str, n: int, n_baseline: int, seed: int) -> None:
         f"{name}: time-expanded Dijkstra (networkx, one departure, {graph[0].number_of_nodes()} "
         f"nodes built in {build_s:.1f} s), first {len(base_s)} queries: p50 {b50:.1f} ms, "
         f"p95 {_pct(base_s, 95):.1f} ms; RAPTOR range p50 / baseline p50 = {p50 / b50:.2f}"
+    )
+    print(
+        f"{name}: RAPTOR next_journeys (5 pages max, same window), {n} queries: "
+        f"p50 {_pct(paged_s, 50):.1f} ms, p95 {_pct(paged_s, 95):.1f} ms"
     )
     s50 = _pct(single_s, 50)
     print(

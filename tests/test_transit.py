@@ -498,3 +498,23 @@ def test_per_stop_extra_boarding_time_is_respected(caltrain):
     first_costly = min(j.legs[1].depart_s for j in costly)
     assert first_plain >= 8 * 3600
     assert first_costly >= 8 * 3600 + 900 > first_plain
+
+
+def test_next_journeys_pages_valid_journeys_with_the_range_earliest_arrival(almaty):
+    raw = RawFeed(ALMATY)
+    fp = _footpaths(almaty)
+    boarding = raptor.BoardingFilter(board_slack_s=30, min_transfer_s=90)
+    paged = 0
+    for q in _random_queries(almaty, ALMATY_DAY, 8, seed=21, window_s=3600):
+        full = raptor.search(almaty, q, fp, boarding)
+        pages = raptor.next_journeys(almaty, q, fp, boarding, limit=4)
+        assert len(pages) <= 4
+        assert bool(full) == bool(pages)
+        if not pages:
+            continue
+        assert min(j.arrival_s for j in pages) == min(j.arrival_s for j in full)
+        for journey in pages:
+            assert q.depart_s <= journey.departure_s <= q.depart_s + q.window_s
+            _check_against_raw(almaty, raw, journey, q, boarding)
+        paged += len(pages) > 1
+    assert paged >= 3

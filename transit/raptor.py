@@ -21,7 +21,7 @@ Departures are grouped by `range_step_s` (default one minute) to bound work.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Protocol
 
@@ -174,6 +174,34 @@ def search(
 ) -> list[Journey]:
     """Pareto-optimal journeys (later departure, earlier arrival, fewer transfers)."""
     return _Search(tt, query, footpaths, boarding).run()
+
+
+def next_journeys(
+    tt: TimetableData,
+    query: Query,
+    footpaths: Footpaths,
+    boarding: BoardingFilter = BoardingFilter(),
+    limit: int = 5,
+) -> list[Journey]:
+    """Up to `limit` journeys leaving within the window, found page by page (like
+    OpenTripPlanner's paging): one single-departure search at depart_s, then the next
+    one second after the latest departure found, until the window or `limit` is reached.
+
+    Much faster than `search` over a long window on dense networks (each page is one
+    full search, not one per minute), at the price of completeness: a journey that
+    leaves between two pages' departures but is not the best from either is not listed.
+    """
+    found: dict[tuple, Journey] = {}
+    depart, end = query.depart_s, query.depart_s + query.window_s
+    while depart <= end and len(found) < limit:
+        page = search(tt, replace(query, depart_s=depart, window_s=0), footpaths, boarding)
+        if not page:
+            break
+        for journey in page:
+            if journey.departure_s <= end:
+                found.setdefault(journey.signature(), journey)
+        depart = max(j.departure_s for j in page) + 1
+    return _pareto(list(found.values()))[:limit]
 
 
 class _Search:
