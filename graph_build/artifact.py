@@ -89,6 +89,22 @@ MANIFEST_SCHEMA: dict[str, Any] = {
             "properties": {"nodes": _COUNT, "edges": _COUNT},
         },
         "artifacts": {"type": "object", "additionalProperties": _SHA256},
+        # Optional: written by transit/build.py when GTFS feeds were compiled.
+        "transit": {
+            "type": "object",
+            "required": ["format_version", "feeds", "files"],
+            "properties": {
+                "feeds": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["key", "path", "sha256"],
+                        "properties": {"sha256": _SHA256},
+                    },
+                },
+                "files": {"type": "object", "additionalProperties": _SHA256},
+            },
+        },
     },
 }
 

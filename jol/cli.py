@@ -65,6 +65,11 @@ def ensure_default_graph() -> Path:
     osm, dems = _default_inputs()
     out = settings.default_graph_dir()
     build_street_artifact(osm, out, dems=dems, city=settings.DEFAULT_CITY, progress=_progress)
+    from transit.build import build_for_cli
+
+    code, transit = build_for_cli(_default_gtfs(), out, force=False, progress=_progress)
+    if code:  # the street graph still serves; say why transit does not
+        _progress(f"transit not built: {transit['error']['message']}")
     return out
 
 
@@ -81,6 +86,9 @@ def ensure_graph(graph_dir: Path | None) -> Path:
     graph_dir = Path(graph_dir)
     _check_graph_dir(graph_dir)
     rebuild_from_manifest(graph_dir, progress=_progress)
+    from transit.build import repair_recorded
+
+    repair_recorded(graph_dir, progress=_progress)
     return graph_dir
 
 
@@ -118,18 +126,32 @@ def _cmd_build(args: argparse.Namespace) -> int:
     manifest = build_street_artifact(
         osm, out, dems=dems, city=city, force=args.force, progress=_progress
     )
-    if args.gtfs:
-        _progress("GTFS feeds are accepted but the transit router is not built yet; feeds ignored")
+    from transit.build import build_for_cli
+
+    code, transit = build_for_cli(_gtfs_feeds(args), out, force=args.force, progress=_progress)
     print(
         json.dumps(
             {
                 "out": str(out),
                 "graph": manifest["graph"],
                 "build_seconds": manifest["build_seconds"],
-            }
+                "transit": transit,
+            },
+            ensure_ascii=False,
         )
     )
-    return 0
+    return code
+
+
+def _gtfs_feeds(args: argparse.Namespace) -> list[Path]:
+    """--gtfs feeds; with no flags at all, the default Almaty feed when it is there."""
+    if args.gtfs:
+        return list(args.gtfs)
+    return [] if args.osm is not None else _default_gtfs()
+
+
+def _default_gtfs() -> list[Path]:
+    return [p for p in (settings.data_dir() / g for g in settings.DEFAULT_GTFS) if p.is_file()]
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
@@ -296,7 +318,7 @@ def _parser() -> argparse.ArgumentParser:
         "--osm", type=Path, help="OSM file (.osm, .osm.bz2, .osm.pbf); default: Almaty"
     )
     build.add_argument(
-        "--gtfs", type=Path, action="append", help="GTFS zip (repeatable; not routed on yet)"
+        "--gtfs", type=Path, action="append", help="GTFS zip (repeatable); default: the Almaty feed"
     )
     build.add_argument("--dem", type=Path, action="append", help="elevation tile (repeatable)")
     build.add_argument("--out", type=Path, help="output folder")
