@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
-from web import api_routes, openapi, page
+from web import api_routes, openapi, page, taxi
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
@@ -61,6 +61,7 @@ def create_app(
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
+    taxi.install(app, router)  # dispatch endpoints: off unless JOL_API_KEYS is set
     _configure_cors(app)
     _add_security_headers(app)
     return app

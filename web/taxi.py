@@ -1,0 +1,130 @@
+"""Invataxi dispatch endpoints (issue 15): POST /api/v1/taxi/{estimate,matrix,assign,plan}.
+
+Only callers holding a dispatcher key may use them. Keys come from `JOL_API_KEYS`
+(comma-separated `role:key`, roles `dispatcher` and `inspector`), are compared in
+constant time and never logged. With no keys configured the endpoints are off
+(503 `taxi_disabled`), never open.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
+
+from web import params
+from web.errors import ApiError, invalid
+
+bp = Blueprint("taxi", __name__, url_prefix="/api/v1/taxi")
+ROLES = ("dispatcher", "inspector")
+# Rate limits per client (burst, per second) for the expensive questions.
+RATE_LIMITS = {"taxi_matrix": (10, 1.0), "taxi_plan": (5, 0.2)}
+
+
+def parse_keys(text: str) -> list[tuple[str, str]]:
+    """(role, key) pairs from `role:key,role:key`; raises ValueError naming a bad item."""
+    keys = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        role, sep, key = item.partition(":")
+        if not sep or role not in ROLES or len(key) < 16:
+            # The key itself is never echoed, only its role and position.
+            raise ValueError(
+                f"JOL_API_KEYS: item {len(keys) + 1} must be ROLE:KEY with ROLE one of "
+                f"{', '.join(ROLES)} and a key of at least 16 characters"
+            )
+        keys.append((role, key))
+    return keys
+
+
+def install(app: Flask, router: Any) -> None:
+    """Register the blueprint and load the drive graph (absent: endpoints say so)."""
+    from routing.taxi.service import Taxi
+
+    text = app.config.get("JOL_API_KEYS", os.environ.get("JOL_API_KEYS", ""))
+    app.extensions["jol.api_keys"] = parse_keys(text) if isinstance(text, str) else list(text)
+    directory = getattr(getattr(router, "graph", None), "directory", None)
+    app.extensions["jol.taxi"] = Taxi.load(directory, router) if directory else None
+    buckets = app.extensions.setdefault("jol.rate_limits", {})
+    from web.limits import TokenBuckets
+
+    limits = app.config.get("JOL_RATE_LIMITS") or {}
+    for name, (burst, rate) in RATE_LIMITS.items():
+        if limits and all(v is None for v in limits.values()):
+            continue  # JOL_RATE_LIMITS=off lifts these too
+        buckets.setdefault(name, TokenBuckets(rate, burst))
+    app.register_blueprint(bp)
+
+
+def _role() -> str | None:
+    """The role of the request's key; 401 without a valid one, 503 when none are set."""
+    keys = current_app.extensions.get("jol.api_keys") or []
+    if not keys:
+        raise ApiError(
+            "Dispatch endpoints are off: no API keys are configured (JOL_API_KEYS).",
+            code="taxi_disabled",
+            http_status=503,
+        )
+    given = request.headers.get("X-API-Key", "")
+    found = None
+    for role, key in keys:
+        # Every key is compared, whatever matched, so timing says nothing about which.
+        if hmac.compare_digest(given.encode(), key.encode()):
+            found = role
+    if found is None:
+        raise ApiError(
+            "A valid X-API-Key header is required.",
+            code="unauthorized",
+            http_status=401,
+            headers={"WWW-Authenticate": "X-API-Key"},
+        )
+    return found
+
+
+def _call(question: str, limit: str | None = None) -> Response:
+    if _role() != "dispatcher":
+        raise ApiError(
+            "This key's role may not use the dispatch endpoints.",
+            code="forbidden",
+            http_status=403,
+        )
+    taxi = current_app.extensions.get("jol.taxi")
+    if taxi is None:
+        raise ApiError(
+            "The compiled graph has no drive graph; rebuild it with `jol build`.",
+            code="unavailable",
+            http_status=503,
+        )
+    if not request.is_json:
+        raise invalid("Content-Type", "must be application/json")
+    body = params.parse_json(request.get_data(cache=False), "body")
+    if limit:
+        from web.api_routes import _spend_token
+
+        _spend_token(limit)
+    return jsonify(getattr(taxi, question)(body))
+
+
+@bp.post("/estimate")
+def estimate() -> Response:
+    """Door-to-door estimate of one trip per offered vehicle."""
+    return _call("estimate")
+
+
+@bp.post("/matrix")
+def matrix() -> Response:
+    """OSRM-table-shaped drive times between locations."""
+    return _call("matrix", "taxi_matrix")
+
+
+@bp.post("/assign")
+def assign() -> Response:
+    """Free vehicles ranked per request by pickup ETA."""
+    return _call("assign")
+
+
+@bp.post("/plan")
+def plan() -> Response:
+    """A shift plan (VROOM on Jol's duration matrix)."""
+    return _call("plan", "taxi_plan")
