@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import hypothesis
 import numpy as np
 import pytest
+import schemathesis
+from hypothesis import HealthCheck
 
 from graph_build.drive import NO_STOP_CLASSES, read_restrictions
 from jol import settings
@@ -304,3 +307,33 @@ def test_without_keys_the_endpoints_are_off(client: Any) -> None:
     got = client.post("/api/v1/taxi/matrix", json=MATRIX, headers={"X-API-Key": DISPATCHER})
     assert got.status_code == 503
     assert got.get_json()["error"]["code"] == "taxi_disabled"
+
+
+@pytest.fixture()
+def taxi_schema(keyed_client: Any) -> Any:
+    """The served document's dispatch operations, bound to the keyed app."""
+    from test_fuzz_api import _bounded
+
+    spec = keyed_client.get("/openapi.json").get_json()
+    spec["paths"] = {p: v for p, v in spec["paths"].items() if p.startswith("/api/v1/taxi/")}
+    schema = schemathesis.openapi.from_dict(spec)
+    schema.app = keyed_client.application
+    return _bounded(schema)
+
+
+fuzzed = schemathesis.pytest.from_fixture("taxi_schema")
+
+
+@fuzzed.parametrize()
+@hypothesis.settings(
+    max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
+def test_dispatch_endpoints_never_answer_a_server_error(case: Any) -> None:
+    from test_fuzz_api import _error_body_problems
+
+    case.headers = {**(case.headers or {}), "X-API-Key": DISPATCHER}
+    response = case.call()
+    sent = f"{case.method} {case.formatted_path} body={case.body!r:.300}"
+    assert response.status_code < 500, f"{response.status_code} for {sent}: {response.text[:300]}"
+    if response.status_code >= 400:
+        assert _error_body_problems(response) == [], sent

@@ -128,3 +128,50 @@ def assign() -> Response:
 def plan() -> Response:
     """A shift plan (VROOM on Jol's duration matrix)."""
     return _call("plan", "taxi_plan")
+
+
+_ERRORS = {
+    "400": "Invalid request (the field is named in details.field)",
+    "401": "No X-API-Key header, or not a valid key",
+    "403": "The key's role may not use dispatch endpoints (inspector)",
+    "413": "Request too large (body bytes, or matrix cells beyond details.max_cells)",
+    "422": "No kerbside point the passenger can reach, or no drive route",
+    "429": "Too many requests from this address (Retry-After header)",
+    "503": "Dispatch is off (taxi_disabled: no JOL_API_KEYS) or no drive graph",
+}
+
+
+def openapi_paths() -> dict[str, Any]:
+    """The four dispatch operations for web/openapi.py, with their request schemas."""
+    from routing.taxi import schemas
+
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    paths: dict[str, Any] = {}
+    for name, schema, summary in (
+        ("estimate", schemas.ESTIMATE, "Door-to-door Invataxi estimate per vehicle"),
+        ("matrix", schemas.MATRIX, "OSRM-table-shaped drive times (at most 500 x 500)"),
+        ("assign", schemas.ASSIGN, "Free vehicles ranked per request by pickup ETA"),
+        ("plan", schemas.PLAN, "A shift plan (VROOM on Jol's duration matrix)"),
+    ):
+        paths[f"/api/v1/taxi/{name}"] = {
+            "post": {
+                "operationId": f"taxi_{name}",
+                "summary": summary,
+                "security": [{"ApiKey": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": schema}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "Answer",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    **{s: {"description": d, "content": error} for s, d in _ERRORS.items()},
+                },
+            }
+        }
+    return paths
+
+
+SECURITY_SCHEMES = {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
