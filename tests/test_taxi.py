@@ -17,6 +17,7 @@ from hypothesis import HealthCheck
 
 from graph_build.drive import NO_STOP_CLASSES, read_restrictions
 from jol import settings
+from routing.errors import RoutingError
 from routing.taxi.drive import DrivePoint
 from routing.taxi.kerb import kerbside
 from routing.taxi.service import Taxi
@@ -68,7 +69,7 @@ def test_estimate_pickup_eta_is_the_matrix_value(taxi: Taxi) -> None:
     )
     pickup = kerbside(
         taxi.drive,
-        taxi._stoppable,
+        taxi.stoppable,
         taxi.router,
         CENTRE[0],
         "wheelchair_manual",
@@ -105,7 +106,7 @@ def test_kerbside_point_is_never_on_trunk_motorway_tunnel_or_bridge(taxi: Taxi) 
         try:
             kerb = kerbside(
                 taxi.drive,
-                taxi._stoppable,
+                taxi.stoppable,
                 taxi.router,
                 (lat, lon),
                 "wheelchair_manual",
@@ -337,3 +338,41 @@ def test_dispatch_endpoints_never_answer_a_server_error(case: Any) -> None:
     assert response.status_code < 500, f"{response.status_code} for {sent}: {response.text[:300]}"
     if response.status_code >= 400:
         assert _error_body_problems(response) == [], sent
+
+
+def test_rush_hour_is_slower_than_the_night(taxi: Taxi) -> None:
+    body = {"locations": _loc(CENTRE[:3]), "annotations": ["duration"]}
+    night = np.array(taxi.matrix({**body, "depart_at": "2026-12-08T03:00"})["durations"])
+    rush = np.array(taxi.matrix({**body, "depart_at": "2026-12-08T08:15"})["durations"])
+    off = ~np.eye(3, dtype=bool)
+    assert (rush[off] > night[off]).all()
+    assert np.array_equal(night, np.array(taxi.matrix(body)["durations"]))
+
+
+def test_a_kerb_the_passenger_cannot_reach_is_refused_for_the_next(taxi: Taxi) -> None:
+    rng = np.random.default_rng(15)
+    profile, overrides = "wheelchair_manual", {"max_incline_up_pct": 2, "max_incline_down_pct": 2}
+    for _ in range(300):
+        door = (float(rng.uniform(43.22, 43.27)), float(rng.uniform(76.88, 76.96)))
+        try:
+            kerb = kerbside(taxi.drive, taxi.stoppable, taxi.router, door, profile,
+                            field="pickup", leaving=True, overrides=overrides)  # fmt: skip
+        except RoutingError:
+            continue
+        if kerb.refused == 0:
+            continue
+        nearer = taxi.drive.candidates(*door, taxi.stoppable, 400.0, 8)[0]
+        assert nearer.distance_m <= kerb.point.distance_m
+        with pytest.raises(RoutingError):
+            taxi.router.route(door, (nearer.lat, nearer.lon), profile, overrides)
+        return
+    pytest.fail("no door among 300 in central Almaty had an unreachable nearest kerb")
+
+
+def test_big_matrices_answer_durations_only_unless_distances_are_asked(taxi: Taxi) -> None:
+    locations = _loc([CENTRE[i % len(CENTRE)] for i in range(101)])
+    answer = taxi.matrix({"locations": locations})
+    assert answer["annotations"] == ["duration"] and "distances" not in answer
+    with pytest.raises(RoutingError) as refused:
+        taxi.matrix({"locations": locations, "annotations": ["duration", "distance"]})
+    assert refused.value.http_status == 413

@@ -19,8 +19,6 @@ from web.errors import ApiError, invalid
 
 bp = Blueprint("taxi", __name__, url_prefix="/api/v1/taxi")
 ROLES = ("dispatcher", "inspector")
-# Rate limits per client (burst, per second) for the expensive questions.
-RATE_LIMITS = {"taxi_matrix": (10, 1.0), "taxi_plan": (5, 0.2)}
 
 
 def parse_keys(text: str) -> list[tuple[str, str]]:
@@ -46,14 +44,6 @@ def install(app: Flask, router: Any) -> None:
     app.extensions["jol.api_keys"] = parse_keys(text) if isinstance(text, str) else list(text)
     directory = getattr(getattr(router, "graph", None), "directory", None)
     app.extensions["jol.taxi"] = Taxi.load(directory, router) if directory else None
-    buckets = app.extensions.setdefault("jol.rate_limits", {})
-    from web.limits import TokenBuckets
-
-    limits = app.config.get("JOL_RATE_LIMITS") or {}
-    for name, (burst, rate) in RATE_LIMITS.items():
-        if limits and all(v is None for v in limits.values()):
-            continue  # JOL_RATE_LIMITS=off lifts these too
-        buckets.setdefault(name, TokenBuckets(rate, burst))
     app.register_blueprint(bp)
 
 

@@ -227,30 +227,44 @@ class DriveGraph:
             result[i, j] = np.inf if ride is None else ride.duration_s
         return result
 
+    def _pieces(
+        self, start: DrivePoint, end: DrivePoint, band: int
+    ) -> tuple[list[int], float] | None:
+        """The pieces of the fastest ride, in order, and its seconds; None if unreachable."""
+        seconds = self.edge_seconds(band)
+        if start.edge == end.edge and start.fraction <= end.fraction:
+            return [start.edge], (end.fraction - start.fraction) * seconds[start.edge]
+        seeds = self._leaving(start, end, band)
+        found = self.metric(band).shortest_path(seeds, [(end.edge, 0.0)])
+        if found is None:
+            return None
+        pieces = [start.edge, *([] if found.source == start.edge else [found.source])]
+        pieces += [int(self.a["turn_to"][arc]) for arc in found.edges]
+        return pieces, found.cost_s - (1 - end.fraction) * seconds[end.edge]
+
+    def _length_m(self, pieces: list[int], start: DrivePoint, end: DrivePoint) -> float:
+        lengths = self.a["edge_length_m"]
+        total = float(lengths[pieces].sum()) - start.fraction * lengths[pieces[0]]
+        return round(total - (1 - end.fraction) * lengths[pieces[-1]], 1)
+
+    def ride_length_m(self, start: DrivePoint, end: DrivePoint, band: int) -> float | None:
+        """Metres of the fastest ride (no line drawn); None if `end` cannot be reached."""
+        found = self._pieces(start, end, band)
+        return None if found is None else self._length_m(found[0], start, end)
+
     def ride(self, start: DrivePoint, end: DrivePoint, band: int) -> Ride | None:
         """The fastest ride with its length and line; None if `end` cannot be reached."""
-        seconds = self.edge_seconds(band)
-        lengths = self.a["edge_length_m"]
-        if start.edge == end.edge and start.fraction <= end.fraction:
-            pieces, cost = [start.edge], (end.fraction - start.fraction) * seconds[start.edge]
-        else:
-            found = self.metric(band).shortest_path(
-                self._leaving(start, end, band), [(end.edge, 0.0)]
-            )
-            if found is None:
-                return None
-            pieces = [start.edge, *([] if found.source == start.edge else [found.source])]
-            pieces += [int(self.a["turn_to"][arc]) for arc in found.edges]
-            cost = found.cost_s - (1 - end.fraction) * seconds[end.edge]
+        found = self._pieces(start, end, band)
+        if found is None:
+            return None
+        pieces, cost = found
         coords: list[list[float]] = []
-        distance = 0.0
         for i, edge in enumerate(pieces):
             lo = start.fraction if i == 0 else 0.0
             hi = end.fraction if i == len(pieces) - 1 else 1.0
-            distance += (hi - lo) * lengths[edge]
             part = cut_polyline(self.coords(edge), lo, hi).round(6).tolist()
             coords.extend(part[1:] if coords else part)
-        return Ride(round(float(cost), 1), round(float(distance), 1), coords, pieces)
+        return Ride(round(float(cost), 1), self._length_m(pieces, start, end), coords, pieces)
 
     def _leaving(self, start: DrivePoint, end: DrivePoint, band: int) -> list[tuple[int, float]]:
         """Search seeds for a ride from `start`: its own piece, or, back to an earlier point of

@@ -47,6 +47,7 @@ def kerbside(
     field: str,
     leaving: bool,
     depart_at: datetime | None = None,
+    overrides: dict | None = None,
 ) -> Kerb:
     """The nearest stopping point the passenger can roll to (or from, when arriving)."""
     candidates = drive.candidates(
@@ -60,7 +61,7 @@ def kerbside(
         kerb = (point.lat, point.lon)
         ends = (door, kerb) if leaving else (kerb, door)
         try:
-            answer = router.route(ends[0], ends[1], profile, None, depart_at)
+            answer = router.route(ends[0], ends[1], profile, overrides, depart_at)
         except RoutingError as exc:
             if exc.code in ("unknown_profile", "invalid_request", "invalid_override"):
                 raise

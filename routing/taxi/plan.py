@@ -57,7 +57,7 @@ def solve(taxi: Taxi, body: dict, day: datetime | None) -> dict:
             ends = [
                 kerbside(
                     taxi.drive,
-                    taxi._stoppable,
+                    taxi.stoppable,
                     taxi.router,
                     (booking[f]["lat"], booking[f]["lon"]),
                     profile,

@@ -49,6 +49,8 @@ ESTIMATE: dict[str, Any] = {
         "pickup": POINT,
         "dropoff": POINT,
         "profile": _PROFILE,
+        # The passenger's own profile overrides (as for /route), for the rolls to the kerbs.
+        "overrides": {"type": "object", "maxProperties": settings.MAX_OVERRIDES},
         "vehicles": _VEHICLES,
         "depart_at": _DEPART,
         "boarding_s": {"type": "object", "properties": {"ramp": _TIMES, "lift": _TIMES}},

@@ -79,7 +79,7 @@ class Taxi:
 
     def __init__(self, drive: DriveGraph, router: Any, city: str) -> None:
         self.drive, self.router, self.city = drive, router, city
-        self._stoppable = drive.stoppable()
+        self.stoppable = drive.stoppable()
 
     @classmethod
     def load(cls, graph_dir: Path, router: Any) -> Taxi | None:
@@ -102,13 +102,16 @@ class Taxi:
                     "invalid_request", f"{name}: index beyond locations", {"field": name}
                 )
         cells = len(sources) * len(targets)
-        annotations = body.get("annotations", ["duration", "distance"])
+        # Like OSRM's `annotations`; distances unpack each path, so by default only
+        # matrices within their cap carry them.
+        small = cells <= settings.TAXI_DISTANCE_MAX_CELLS
+        annotations = body.get("annotations", ["duration", "distance"] if small else ["duration"])
         self._limit(cells, settings.TAXI_MATRIX_MAX_CELLS, "matrix")
         if "distance" in annotations:
             self._limit(cells, settings.TAXI_DISTANCE_MAX_CELLS, "distances")
         band = self.drive.band(_when(body.get("depart_at"), self.city))
         points = [self.drive.snap(*_latlon(p)) for p in locations]
-        answer: dict[str, Any] = {"code": "Ok"}
+        answer: dict[str, Any] = {"code": "Ok", "annotations": annotations}
         seconds = self._table(points, sources, targets, band)
         if "duration" in annotations:
             answer["durations"] = [[_seconds(v) for v in row] for row in seconds]
@@ -148,10 +151,10 @@ class Taxi:
         for i, s in enumerate(sources):
             row: list[float | None] = []
             for j, t in enumerate(targets):
-                ride = None
+                metres = None
                 if math.isfinite(seconds[i, j]):
-                    ride = self.drive.ride(points[s], points[t], band)
-                row.append(None if ride is None else ride.distance_m)
+                    metres = self.drive.ride_length_m(points[s], points[t], band)
+                row.append(metres)
             out.append(row)
         return out
 
@@ -162,8 +165,9 @@ class Taxi:
         profile = body.get("profile", DEFAULT_PROFILE)
         when = _when(body.get("depart_at"), self.city)
         band = self.drive.band(when)
-        pickup = self._kerb(body["pickup"], profile, "pickup", leaving=True, when=when)
-        dropoff = self._kerb(body["dropoff"], profile, "dropoff", leaving=False, when=when)
+        overrides = body.get("overrides")
+        pickup = self._kerb(body["pickup"], profile, "pickup", True, when, overrides)
+        dropoff = self._kerb(body["dropoff"], profile, "dropoff", False, when, overrides)
         ride = self.drive.ride(pickup.point, dropoff.point, band)
         if ride is None:
             raise RoutingError(
@@ -225,16 +229,19 @@ class Taxi:
         )
         return answer
 
-    def _kerb(self, point: dict, profile: str, field: str, *, leaving: bool, when: Any) -> Kerb:
+    def _kerb(
+        self, point: dict, profile: str, field: str, leaving: bool, when: Any, overrides: Any
+    ) -> Kerb:
         return kerbside(
             self.drive,
-            self._stoppable,
+            self.stoppable,
             self.router,
             _latlon(point),
             profile,
             field=field,
             leaving=leaving,
             depart_at=when,
+            overrides=overrides,
         )
 
     @staticmethod
@@ -253,7 +260,7 @@ class Taxi:
         vehicles = body["vehicles"]
         starts = [self.drive.snap(*_latlon(v)) for v in vehicles]
         requests = body["requests"]
-        pickups = [self.drive.snap(*_latlon(r["pickup"]), self._stoppable) for r in requests]
+        pickups = [self.drive.snap(*_latlon(r["pickup"]), self.stoppable) for r in requests]
         points = [*starts, *pickups]
         n = len(starts)
         table = self._table(points, list(range(n)), list(range(n, n + len(pickups))), band)
