@@ -100,6 +100,7 @@ RATE_LIMITS: dict[str, tuple[int, float] | None] = {
     "route": (60, 10.0),  # a route with overrides re-weights the graph: ~10-15 ms
     "taxi_matrix": (10, 1.0),  # a 500 x 500 Invataxi matrix: ~0.2-0.3 s of CPU
     "taxi_plan": (5, 0.2),  # a 60-booking shift plan: ~1 s of CPU (VROOM)
+    "taxi_trip": (30, 2.0),  # the page's Invataxi line beside a route: two kerb rolls, one ride
 }
 # Reverse proxies in front of Jol whose X-Forwarded-For names the client
 # (`JOL_TRUSTED_PROXIES`): 1 behind one nginx. 0 trusts none, so a client cannot

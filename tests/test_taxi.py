@@ -269,7 +269,8 @@ def test_plan_without_a_lift_vehicle_leaves_lift_bookings_unserved(taxi: Taxi) -
 @pytest.fixture(scope="module")
 def keyed_client(almaty: Any) -> Any:
     keys = f"dispatcher:{DISPATCHER},inspector:{INSPECTOR}"
-    app = create_app(almaty, config={"JOL_API_KEYS": keys, "JOL_RATE_LIMITS": {}})
+    config = {"JOL_API_KEYS": keys, "JOL_RATE_LIMITS": {}, "JOL_PAGE_TAXI": "on"}
+    app = create_app(almaty, config=config)
     return app.test_client()
 
 
@@ -376,3 +377,13 @@ def test_big_matrices_answer_durations_only_unless_distances_are_asked(taxi: Tax
     with pytest.raises(RoutingError) as refused:
         taxi.matrix({"locations": locations, "annotations": ["duration", "distance"]})
     assert refused.value.http_status == 413
+
+
+def test_the_pages_trip_needs_no_key_and_only_the_option(keyed_client: Any, client: Any) -> None:
+    trip = {"from": MATRIX["locations"][0], "to": MATRIX["locations"][1]}
+    answer = keyed_client.post("/api/v1/taxi/trip", json=trip).get_json()
+    parts = ("roll_to_kerb_s", "board_s", "ride_s", "alight_s", "roll_from_kerb_s")
+    assert answer["door_to_door_s"] == pytest.approx(sum(answer[k] for k in parts), abs=0.3)
+    assert answer["waiting_included"] is False
+    off = client.post("/api/v1/taxi/trip", json=trip)
+    assert off.status_code == 503 and off.get_json()["error"]["code"] == "taxi_disabled"

@@ -44,6 +44,8 @@ def install(app: Flask, router: Any) -> None:
     app.extensions["jol.api_keys"] = parse_keys(text) if isinstance(text, str) else list(text)
     directory = getattr(getattr(router, "graph", None), "directory", None)
     app.extensions["jol.taxi"] = Taxi.load(directory, router) if directory else None
+    page = app.config.get("JOL_PAGE_TAXI", os.environ.get("JOL_PAGE_TAXI", ""))
+    app.extensions["jol.page_taxi"] = str(page).lower() in ("1", "on", "true", "yes")
     app.register_blueprint(bp)
 
 
@@ -79,6 +81,10 @@ def _call(question: str, limit: str | None = None) -> Response:
             code="forbidden",
             http_status=403,
         )
+    return _answer(question, limit)
+
+
+def _answer(question: str, limit: str | None) -> Response:
     taxi = current_app.extensions.get("jol.taxi")
     if taxi is None:
         raise ApiError(
@@ -94,6 +100,22 @@ def _call(question: str, limit: str | None = None) -> Response:
 
         _spend_token(limit)
     return jsonify(getattr(taxi, question)(body))
+
+
+@bp.post("/trip")
+def trip() -> Response:
+    """The page's Invataxi alternative for a route request; no key, only with JOL_PAGE_TAXI.
+
+    It answers door-to-door time for one trip and nothing a dispatcher key guards
+    (no fleet, no matrices, no plans), so the operator's keys never reach a browser.
+    """
+    if not current_app.extensions.get("jol.page_taxi"):
+        raise ApiError(
+            "The page's Invataxi estimate is off (JOL_PAGE_TAXI).",
+            code="taxi_disabled",
+            http_status=503,
+        )
+    return _answer("trip", "taxi_trip")
 
 
 @bp.post("/estimate")
@@ -142,12 +164,13 @@ def openapi_paths() -> dict[str, Any]:
         ("matrix", schemas.MATRIX, "OSRM-table-shaped drive times (at most 500 x 500)"),
         ("assign", schemas.ASSIGN, "Free vehicles ranked per request by pickup ETA"),
         ("plan", schemas.PLAN, "A shift plan (VROOM on Jol's duration matrix)"),
+        ("trip", schemas.TRIP, "The page's door-to-door Invataxi time (JOL_PAGE_TAXI; no key)"),
     ):
         paths[f"/api/v1/taxi/{name}"] = {
             "post": {
                 "operationId": f"taxi_{name}",
                 "summary": summary,
-                "security": [{"ApiKey": []}],
+                "security": [] if name == "trip" else [{"ApiKey": []}],
                 "requestBody": {
                     "required": True,
                     "content": {"application/json": {"schema": schema}},

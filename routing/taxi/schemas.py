@@ -137,3 +137,16 @@ PLAN: dict[str, Any] = {
         },
     },
 }
+
+# The page's own question (web/taxi.py `trip`): the same trip as a /route request.
+TRIP: dict[str, Any] = {
+    "type": "object",
+    "required": ["from", "to"],
+    "properties": {
+        "from": POINT,
+        "to": POINT,
+        "profile": _PROFILE,
+        "overrides": {"type": "object", "maxProperties": settings.MAX_OVERRIDES},
+        "depart_at": _DEPART,
+    },
+}

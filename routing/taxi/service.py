@@ -244,6 +244,31 @@ class Taxi:
             overrides=overrides,
         )
 
+    # --- trip (the page) -----------------------------------------------------------------
+    def trip(self, body: Any) -> dict:
+        """Door-to-door time of one trip by Invataxi with no fleet known: rolls, boarding by
+        ramp, ride; waiting for a vehicle is not included (the page says so)."""
+        body = _check(body, schemas.TRIP)
+        profile = body.get("profile", DEFAULT_PROFILE)
+        when = _when(body.get("depart_at"), self.city)
+        overrides = body.get("overrides") or None
+        pickup = self._kerb(body["from"], profile, "from", True, when, overrides)
+        dropoff = self._kerb(body["to"], profile, "to", False, when, overrides)
+        ride = self.drive.ride(pickup.point, dropoff.point, self.drive.band(when))
+        if ride is None:
+            raise RoutingError("no_drive_route", "the drop-off cannot be reached by road")
+        times = boarding_s(["ramp"])
+        total = pickup.roll_s + times["board_s"] + ride.duration_s
+        return {
+            "door_to_door_s": round(total + times["alight_s"] + dropoff.roll_s, 1),
+            "roll_to_kerb_s": pickup.roll_s,
+            **times,
+            "ride_s": ride.duration_s,
+            "ride_m": ride.distance_m,
+            "roll_from_kerb_s": dropoff.roll_s,
+            "waiting_included": False,
+        }
+
     @staticmethod
     def assumptions() -> dict:
         return {
