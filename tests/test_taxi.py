@@ -387,3 +387,33 @@ def test_the_pages_trip_needs_no_key_and_only_the_option(keyed_client: Any, clie
     assert answer["waiting_included"] is False
     off = client.post("/api/v1/taxi/trip", json=trip)
     assert off.status_code == 503 and off.get_json()["error"]["code"] == "taxi_disabled"
+
+
+def test_a_malformed_key_list_is_refused_without_echoing_a_key() -> None:
+    from web.taxi import parse_keys
+
+    secret = "s3cret-value-0123456789"
+    assert parse_keys(f" dispatcher:{secret} , inspector:{INSPECTOR}") == [
+        ("dispatcher", secret),
+        ("inspector", INSPECTOR),
+    ]
+    for text in (f"admin:{secret}", f"dispatcher{secret}", "dispatcher:short"):
+        with pytest.raises(ValueError) as refused:
+            parse_keys(text)
+        assert secret not in str(refused.value) and "short" not in str(refused.value)
+
+
+def test_jol_taxi_reads_and_writes_the_api_json(
+    taxi: Taxi, tmp_path: Any, capsys: pytest.CaptureFixture
+) -> None:
+    import json
+
+    from jol.cli import main
+
+    request = tmp_path / "matrix.json"
+    request.write_text(json.dumps(MATRIX))
+    assert main(["taxi", "matrix", str(request)]) == 0
+    assert json.loads(capsys.readouterr().out) == taxi.matrix(MATRIX)
+    request.write_text(json.dumps({"locations": []}))
+    assert main(["taxi", "matrix", str(request)]) == 2
+    assert json.loads(capsys.readouterr().out)["error"]["code"] == "invalid_request"
