@@ -8,22 +8,37 @@ Run: python benchmarks/taxi.py
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-
-from test_taxi import _shift
 
 from jol.cli import ensure_default_graph
 from routing.service import Router
 from routing.taxi.service import Taxi
 
 TARGETS_S = {100: 0.1, 500: 2.0, "plan": 2.0}
+
+
+def _shift(n_bookings: int, n_vehicles: int, seed: int = 7) -> dict:
+    """A seeded day shift in central Almaty: every third vehicle and fourth booking a lift."""
+    rng = np.random.default_rng(seed)
+
+    def spot() -> dict:
+        return {"lat": float(rng.uniform(43.22, 43.27)), "lon": float(rng.uniform(76.88, 76.96))}
+
+    vehicles = [
+        {"id": f"v{i}", "start": spot(), "shift": [7 * 3600, 19 * 3600], "capacity": 2,
+         "equipment": ["lift"] if i % 3 == 0 else ["ramp"]}
+        for i in range(n_vehicles)
+    ]  # fmt: skip
+    bookings = []
+    for i in range(n_bookings):
+        start = int(rng.integers(8 * 3600, 17 * 3600))
+        bookings.append({"id": f"b{i}", "pickup": spot(), "dropoff": spot(),
+                         "window": [start, start + 1800], "passengers": 1,
+                         "equipment": ["lift"] if i % 4 == 0 else ["ramp"]})  # fmt: skip
+    return {"vehicles": vehicles, "bookings": bookings}
 
 
 def _networkx_graph(taxi: Taxi) -> nx.DiGraph:

@@ -239,6 +239,10 @@ def test_plan_respects_lifts_and_time_windows(taxi: Taxi) -> None:
     vehicles = {v["id"]: v for v in body["vehicles"]}
     served = 0
     for route in answer["vehicles"]:
+        low, high = vehicles[route["id"]]["shift"]
+        assert all(low <= stop["arrival_s"] <= high for stop in route["stops"])
+        loads = [stop["load"] for stop in route["stops"] if "load" in stop]
+        assert max(loads) <= vehicles[route["id"]]["capacity"]
         for stop in route["stops"]:
             if stop["type"] != "pickup":
                 continue

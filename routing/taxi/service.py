@@ -7,6 +7,7 @@ nothing here knows about HTTP. Bad input is a `RoutingError` with a stable code.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime
 from pathlib import Path
@@ -87,7 +88,10 @@ class Taxi:
         if not (Path(graph_dir) / settings.DRIVE_FILENAME).is_file():
             return None
         city = str(router.info().get("city", "")) if hasattr(router, "info") else ""
-        return cls(DriveGraph(Path(graph_dir)), router, city)
+        drive_file = Path(graph_dir).resolve() / settings.DRIVE_FILENAME
+        return cls(
+            _drive_graph(str(drive_file.parent), drive_file.stat().st_mtime_ns), router, city
+        )
 
     # --- matrix -----------------------------------------------------------------------
     def matrix(self, body: Any) -> dict:
@@ -307,6 +311,13 @@ class Taxi:
 
         body = _check(body, schemas.PLAN)
         return solve(self, body, _when(body.get("shift_date"), self.city))
+
+
+@functools.lru_cache(maxsize=4)
+def _drive_graph(directory: str, mtime_ns: int) -> DriveGraph:
+    """One DriveGraph per compiled folder (and file version): apps made for the same
+    graph (tests, workers before fork) share its arrays and metrics, which are read-only."""
+    return DriveGraph(Path(directory))
 
 
 def _refusal(vehicle: dict, request: dict) -> str | None:
