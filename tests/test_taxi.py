@@ -175,6 +175,26 @@ def test_tagged_turn_restriction_is_obeyed(taxi: Taxi) -> None:
     assert banned_taken == 0
 
 
+def test_only_turn_restrictions_leave_one_way_on(taxi: Taxi) -> None:
+    d = taxi.drive
+    ways, node_osm = d.a["edge_osm_way_id"], d.a["node_osm_id"]
+    checked = 0
+    for kind, from_way, via, to_way in read_restrictions(
+        settings.data_dir() / settings.DEFAULT_OSM
+    ):
+        via_nodes = np.flatnonzero(node_osm == via)
+        if not kind.startswith("only_") or not len(via_nodes):
+            continue
+        for e in np.flatnonzero((ways == from_way) & (d.a["edge_v"] == via_nodes[0])):
+            onward = d.a["turn_to"][d.a["turn_from"] == e]
+            leaving = np.flatnonzero(d.a["edge_u"] == via_nodes[0])
+            if not np.isin(ways[leaving], [to_way]).any():
+                continue  # the "to" way was cut off by the extract or is not drivable
+            checked += 1
+            assert set(ways[onward].tolist()) <= {to_way}, (kind, from_way, via, to_way)
+    assert checked >= 10
+
+
 def test_unreachable_locations_are_null_not_errors(taxi: Taxi) -> None:
     answer = taxi.matrix({"locations": _loc([CENTRE[0], OUTSIDE])})
     assert answer["snapped"][1] is None
@@ -421,3 +441,12 @@ def test_jol_taxi_reads_and_writes_the_api_json(
     request.write_text(json.dumps({"locations": []}))
     assert main(["taxi", "matrix", str(request)]) == 2
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "invalid_request"
+
+
+def test_more_than_500_x_500_cells_is_413_even_with_many_locations(taxi: Taxi) -> None:
+    locations = _loc([CENTRE[i % len(CENTRE)] for i in range(1200)])
+    with pytest.raises(RoutingError) as refused:
+        taxi.matrix({"locations": locations})
+    assert refused.value.http_status == 413
+    few = taxi.matrix({"locations": locations, "sources": [0, 1], "destinations": [2, 3]})
+    assert len(few["durations"]) == 2 and len(few["durations"][0]) == 2

@@ -57,6 +57,12 @@ def kerbside(
         settings.TAXI_KERB_MAX_DISTANCE_M,
         settings.TAXI_KERB_CANDIDATES,
     )
+    if not candidates and drive.snap(*door) is None:
+        raise RoutingError(
+            "outside_area",
+            f"{field}: no road within {settings.SNAP_MAX_DISTANCE_M:.0f} m",
+            {"field": field},
+        )
     for refused, point in enumerate(candidates):
         kerb = (point.lat, point.lon)
         ends = (door, kerb) if leaving else (kerb, door)

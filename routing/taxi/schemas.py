@@ -61,7 +61,8 @@ MATRIX: dict[str, Any] = {
     "type": "object",
     "required": ["locations"],
     "properties": {
-        "locations": {"type": "array", "items": POINT, "minItems": 1, "maxItems": 1000},
+        # No item cap here: the body limit bounds it, and too many cells is a 413.
+        "locations": {"type": "array", "items": POINT, "minItems": 1},
         "sources": _INDEXES,
         "destinations": _INDEXES,
         "annotations": {
