@@ -450,3 +450,17 @@ def test_more_than_500_x_500_cells_is_413_even_with_many_locations(taxi: Taxi) -
     assert refused.value.http_status == 413
     few = taxi.matrix({"locations": locations, "sources": [0, 1], "destinations": [2, 3]})
     assert len(few["durations"]) == 2 and len(few["durations"][0]) == 2
+
+
+@pytest.mark.parametrize("change", ["reversed_shift", "reversed_window", "duplicate_booking"])
+def test_plan_refuses_reversed_windows_and_duplicate_ids(taxi: Taxi, change: str) -> None:
+    body = _shift(2, 1)
+    if change == "reversed_shift":
+        body["vehicles"][0]["shift"] = [5000, 100]
+    elif change == "reversed_window":
+        body["bookings"][1]["window"] = [5000, 100]
+    else:
+        body["bookings"][1]["id"] = body["bookings"][0]["id"]
+    with pytest.raises(RoutingError) as refused:
+        taxi.plan(body)
+    assert refused.value.code == "invalid_request" and refused.value.http_status == 400

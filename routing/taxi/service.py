@@ -310,7 +310,20 @@ class Taxi:
         from routing.taxi.plan import solve
 
         body = _check(body, schemas.PLAN)
+        _check_plan(body)
         return solve(self, body, _when(body.get("shift_date"), self.city))
+
+
+def _check_plan(body: dict) -> None:
+    """Ids unique per kind and every window [from, to] in order, or a 400 naming the field."""
+    for kind, window in (("vehicles", "shift"), ("bookings", "window")):
+        ids = [item["id"] for item in body[kind]]
+        if len(set(map(str, ids))) != len(ids):
+            raise RoutingError("invalid_request", f"{kind}: ids must be unique", {"field": kind})
+        for i, item in enumerate(body[kind]):
+            if item[window][0] > item[window][1]:
+                field = f"{kind}.{i}.{window}"
+                raise RoutingError("invalid_request", f"{field}: from after to", {"field": field})
 
 
 @functools.lru_cache(maxsize=4)
