@@ -106,11 +106,7 @@ def solve(taxi: Taxi, body: dict, day: datetime | None) -> dict:
             amount=vroom.Amount([booking.get("passengers", 1)]),
             skills=_needs(booking),
         )
-    solution = (
-        problem.solve(exploration_level=_EXPLORATION_LEVEL, nb_threads=1).to_dict()
-        if k
-        else {"routes": [], "unassigned": []}
-    )
+    solution = _solve(problem) if k else {"routes": [], "unassigned": []}
     routes = [_route(r, vehicles, bookings, kerbs) for r in solution["routes"]]
     left = {u["id"] for u in solution["unassigned"]}
     for j in sorted(left):
@@ -125,6 +121,16 @@ def solve(taxi: Taxi, body: dict, day: datetime | None) -> dict:
             "vehicles_used": len(routes),
         },
     }
+
+
+def _solve(problem: Any) -> dict:
+    """VROOM's answer; input it refuses (a case `_check_plan` missed) is the client's 400."""
+    from vroom._vroom import VroomInputException
+
+    try:
+        return problem.solve(exploration_level=_EXPLORATION_LEVEL, nb_threads=1).to_dict()
+    except VroomInputException as exc:
+        raise RoutingError("invalid_request", f"plan: {exc}", {"field": "body"}) from None
 
 
 def _route(route: dict, vehicles: list[dict], bookings: list[dict], kerbs: list) -> dict:
