@@ -464,3 +464,26 @@ def test_plan_refuses_reversed_windows_and_duplicate_ids(taxi: Taxi, change: str
     with pytest.raises(RoutingError) as refused:
         taxi.plan(body)
     assert refused.value.code == "invalid_request" and refused.value.http_status == 400
+
+
+def test_a_door_is_served_from_the_kerb_on_its_side_of_a_two_way_street(taxi: Taxi) -> None:
+    d = taxi.drive
+    two_way = [e for e in range(d.edge_count)
+               if d.reverse[e] >= 0 and d.stoppable()[e] and len(d.coords(e)) == 2
+               and d.a["edge_length_m"][e] > 200]  # fmt: skip
+    assert two_way
+    for edge in two_way[:10]:
+        (lon0, lat0), (lon1, lat1) = d.coords(edge)
+        lat, lon = (lat0 + lat1) / 2, (lon0 + lon1) / 2
+        # 8 m to the right and to the left of the direction of travel (x east, y north).
+        east, north = (lon1 - lon0) * np.cos(np.radians(lat)), lat1 - lat0
+        norm = np.hypot(east, north) / (8 / 111_195)
+        right = (lat - east / norm, lon + north / norm / np.cos(np.radians(lat)))
+        left = (lat + east / norm, lon - north / norm / np.cos(np.radians(lat)))
+        near = d.candidates(*right, d.stoppable(), 20.0, 1)
+        far = d.candidates(*left, d.stoppable(), 20.0, 1)
+        if not near or not far or {near[0].edge, far[0].edge} - {edge, int(d.reverse[edge])}:
+            continue  # another street is nearer than this one
+        assert near[0].edge == edge and far[0].edge == d.reverse[edge]
+        return
+    pytest.fail("no straight two-way street found to stand beside")
