@@ -244,6 +244,8 @@ def _main_component(arrays: dict[str, np.ndarray]) -> np.ndarray:
 def _order(arrays: dict[str, np.ndarray]) -> np.ndarray:
     import routingkit_cch
 
+    if len(arrays["edge_u"]) == 0:  # no drivable road (RoutingKit crashes on an empty graph)
+        return np.zeros(0, dtype=np.int32)
     offsets = arrays["geom_offsets"]
     middle = (offsets[:-1] + offsets[1:] - 1) // 2
     order = routingkit_cch.compute_order_inertial(

@@ -487,3 +487,31 @@ def test_a_door_is_served_from_the_kerb_on_its_side_of_a_two_way_street(taxi: Ta
         assert near[0].edge == edge and far[0].edge == d.reverse[edge]
         return
     pytest.fail("no straight two-way street found to stand beside")
+
+
+TINY_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="jol-test">
+ <node id="1" lat="43.25" lon="76.94" version="1" timestamp="2012-03-01T00:00:00Z"/>
+ <node id="2" lat="43.251" lon="76.941" version="1" timestamp="2012-03-01T00:00:00Z"/>
+ <way id="10" version="1" timestamp="2012-03-01T00:00:00Z"><nd ref="1"/><nd ref="2"/>
+  <tag k="highway" v="footway"/></way>
+</osm>
+"""
+
+
+def test_an_extract_without_roads_builds_and_dispatch_says_unavailable(tmp_path: Any) -> None:
+    """A footpath-only extract crashed RoutingKit's ordering of an empty drive graph."""
+    from graph_build.build import build_street_artifact
+    from routing.service import Router
+
+    osm = tmp_path / "paths.osm"
+    osm.write_text(TINY_OSM)
+    manifest = build_street_artifact(osm, tmp_path / "out", progress=lambda _: None)
+    assert manifest["drive"]["edges"] == 0
+    router = Router.load(tmp_path / "out")
+    assert Taxi.load(tmp_path / "out", router) is None
+    app = create_app(router, config={"JOL_API_KEYS": f"dispatcher:{DISPATCHER}"})
+    got = app.test_client().post(
+        "/api/v1/taxi/matrix", json=MATRIX, headers={"X-API-Key": DISPATCHER}
+    )
+    assert got.status_code == 503 and got.get_json()["error"]["code"] == "unavailable"

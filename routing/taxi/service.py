@@ -8,6 +8,7 @@ nothing here knows about HTTP. Bad input is a `RoutingError` with a stable code.
 from __future__ import annotations
 
 import functools
+import json
 import math
 from datetime import datetime
 from pathlib import Path
@@ -84,9 +85,12 @@ class Taxi:
 
     @classmethod
     def load(cls, graph_dir: Path, router: Any) -> Taxi | None:
-        """The taxi service if the artifact has a drive graph, else None."""
+        """The taxi service if the artifact has a drive graph with roads, else None."""
         if not (Path(graph_dir) / settings.DRIVE_FILENAME).is_file():
             return None
+        manifest = json.loads((Path(graph_dir) / "manifest.json").read_text())
+        if not manifest.get("drive", {}).get("edges"):
+            return None  # no drivable road in the extract; the endpoints say unavailable
         city = str(router.info().get("city", "")) if hasattr(router, "info") else ""
         drive_file = Path(graph_dir).resolve() / settings.DRIVE_FILENAME
         return cls(
