@@ -232,8 +232,7 @@ def build_street_artifact(
             "max_piece_m": max_piece_m,
         },
         "artifacts": {
-            name: sha256_file(out_dir / name)
-            for name in (*ARTIFACT_FILES, settings.DRIVE_FILENAME)
+            name: sha256_file(out_dir / name) for name in (*ARTIFACT_FILES, settings.DRIVE_FILENAME)
         },
         "drive": drive,
     }
