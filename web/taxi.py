@@ -18,6 +18,28 @@ from web import params
 from web.errors import ApiError, invalid
 
 bp = Blueprint("taxi", __name__, url_prefix="/api/v1/taxi")
+# The small dispatcher view: a page with no data in it; the key is typed by the dispatcher.
+page_bp = Blueprint("dispatch", __name__)
+# The dispatcher view's starting example: two vehicles and three bookings in central Almaty.
+_SAMPLE_SHIFT = {
+    "vehicles": [
+        {"id": "K-1", "start": {"lat": 43.2565, "lon": 76.9285}, "shift": [28800, 64800],
+         "equipment": ["lift"], "capacity": 2},
+        {"id": "K-2", "start": {"lat": 43.2380, "lon": 76.9450}, "shift": [28800, 64800],
+         "equipment": ["ramp"], "capacity": 1},
+    ],
+    "bookings": [
+        {"id": "A", "pickup": {"lat": 43.2548, "lon": 76.9449},
+         "dropoff": {"lat": 43.2449, "lon": 76.9499}, "window": [32400, 34200],
+         "equipment": ["lift"]},
+        {"id": "B", "pickup": {"lat": 43.2610, "lon": 76.9300},
+         "dropoff": {"lat": 43.2400, "lon": 76.9200}, "window": [36000, 37800],
+         "equipment": ["ramp"]},
+        {"id": "C", "pickup": {"lat": 43.2450, "lon": 76.9100},
+         "dropoff": {"lat": 43.2560, "lon": 76.9500}, "window": [39600, 41400],
+         "equipment": ["ramp"]},
+    ],
+}  # fmt: skip
 ROLES = ("dispatcher", "inspector")
 
 
@@ -47,6 +69,33 @@ def install(app: Flask, router: Any) -> None:
     page = app.config.get("JOL_PAGE_TAXI", os.environ.get("JOL_PAGE_TAXI", ""))
     app.extensions["jol.page_taxi"] = str(page).lower() in ("1", "on", "true", "yes")
     app.register_blueprint(bp)
+    app.register_blueprint(page_bp)
+
+
+@page_bp.get("/dispatch")
+def dispatch_page() -> str:
+    """The dispatcher view (bookings in, plan out, on the map), in ru, kk or en."""
+    import json
+
+    from flask import render_template
+
+    from jol import settings
+    from web.page import translations
+
+    lang = request.args.get("lang", settings.DEFAULT_LANGUAGE)
+    lang = lang if lang in settings.LANGUAGES else settings.DEFAULT_LANGUAGE
+    info = current_app.extensions["jol.router"].info()
+    config = {
+        "tileUrl": current_app.config["JOL_TILE_URL"],
+        "tileAttribution": current_app.config["JOL_TILE_ATTRIBUTION"],
+        "bbox": current_app.extensions["jol.streets"].core_bbox(settings.MAP_INITIAL_VIEW_SHARE)
+        or info.get("bbox"),
+    }
+    texts = translations()[lang]
+    sample = json.dumps(_SAMPLE_SHIFT, indent=1)
+    return render_template(
+        "dispatch.html", lang=lang, t=texts, texts=texts, client_config=config, sample=sample
+    )
 
 
 def _role() -> str | None:
