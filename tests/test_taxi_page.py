@@ -56,6 +56,7 @@ def _trip_url(base: str, lang: str) -> str:
 def test_route_shows_the_invataxi_alternative(
     browser: Any, taxi_server: str, axe_source: str, lang: str
 ) -> None:
+    browser.get_log("browser")  # drop what earlier tests left in the shared browser's log
     _open(browser, _trip_url(taxi_server, lang), fresh=True)
     section = _wait(browser, lambda b: b.execute_script(
         "var s = document.getElementById('taxi-estimate');"
@@ -78,6 +79,7 @@ def test_dispatcher_view_plans_a_shift_by_keyboard(
     browser: Any, taxi_server: str, axe_source: str
 ) -> None:
     texts = _i18n()["en"]
+    browser.get_log("browser")  # drop what earlier tests left in the shared browser's log
     _open(browser, taxi_server + "/dispatch?lang=en")
     _tab_to(browser, "dispatch-key")
     _press(browser, DISPATCHER)
