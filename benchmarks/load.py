@@ -29,8 +29,11 @@ against a clean run of the same invocation on the same machine:
 Each run prints its table; the end compares route p50 and p99 across runs.
 
 Plan and matrix endpoints are looked up in the served /openapi.json; absent
-ones are reported, not faked. Request i is drawn from an RNG seeded with
-(seed, i), so the mix is the same whichever thread sends it.
+ones are reported, not faked. With `--taxi SHARE` that share of requests goes to
+the Invataxi endpoints (estimate 50 %, a 50 x 50 matrix 30 %, assign 15 %, a
+10-booking plan 5 %) with a dispatcher key made for the run (`JOL_API_KEYS`).
+Request i is drawn from an RNG seeded with (seed, i), so the mix is the same
+whichever thread sends it.
 
 Prints throughput (requests/s over the measured window), p50/p99 latency in
 milliseconds per endpoint and overall, and counts. Errors (of the normal mix
@@ -47,6 +50,8 @@ import argparse
 import itertools
 import json
 import math
+import os
+import secrets
 import select
 import socket
 import sys
@@ -100,6 +105,9 @@ TRICKLE = b"GET /api/v1/health HTTP/1.1\r\nHost: load\r\nX-Slow: " + b"a" * 4000
 STREETS_ABUSERS = 4
 # The heaviest streets request the API accepts (a larger limit is refused with a cheap 400).
 STREETS_ABUSE_PATH = f"/api/v1/streets?bbox=76.7,43.0,77.2,43.5&limit={settings.STREETS_MAX_LIMIT}"
+# Invataxi mix (--taxi): cumulative shares within the taxi part.
+TAXI_MIX = (("taxi_estimate", 0.5), ("taxi_matrix", 0.8), ("taxi_assign", 0.95), ("taxi_plan", 1.0))
+TAXI_KEY_HEADER = "X-API-Key"
 
 
 @dataclass
@@ -152,10 +160,48 @@ def _route_body(rng: np.random.Generator, nodes: np.ndarray) -> dict[str, Any]:
     return body
 
 
-def request_for(index: int, seed: int, nodes: np.ndarray) -> tuple[str, str, str, Any]:
+def _spot(rng: np.random.Generator, nodes: np.ndarray) -> dict[str, float]:
+    lat, lon = nodes[int(rng.integers(len(nodes)))] + rng.uniform(-JITTER_DEG, JITTER_DEG, 2)
+    return {"lat": round(float(lat), 6), "lon": round(float(lon), 6)}
+
+
+def gear(i: int) -> list[str]:
+    """Every third vehicle or booking has (needs) a lift, the rest a ramp."""
+    return ["lift"] if i % 3 == 0 else ["ramp"]
+
+
+def _taxi_request(kind: str, rng: np.random.Generator, nodes: np.ndarray) -> dict[str, Any]:
+    """A body for one Invataxi endpoint, from jittered walkable nodes."""
+    fleet = [{"id": f"v{i}", **_spot(rng, nodes), "equipment": gear(i)} for i in range(5)]
+    if kind == "taxi_estimate":
+        return {"pickup": _spot(rng, nodes), "dropoff": _spot(rng, nodes), "vehicles": fleet}
+    if kind == "taxi_matrix":
+        return {"locations": [_spot(rng, nodes) for _ in range(50)], "annotations": ["duration"]}
+    if kind == "taxi_assign":
+        asks = [{"id": i, "pickup": _spot(rng, nodes), "equipment": gear(i)} for i in range(3)]
+        return {"vehicles": fleet, "requests": asks}
+    shift = [8 * 3600, 18 * 3600]
+    vehicles = [{"id": f"v{i}", "start": _spot(rng, nodes), "shift": shift, "capacity": 2,
+                 "equipment": gear(i)} for i in range(3)]  # fmt: skip
+    bookings = []
+    for i in range(10):
+        start = int(rng.integers(9 * 3600, 16 * 3600))
+        bookings.append({"id": i, "pickup": _spot(rng, nodes), "dropoff": _spot(rng, nodes),
+                         "window": [start, start + 1800], "equipment": gear(i + 1)})  # fmt: skip
+    return {"vehicles": vehicles, "bookings": bookings}
+
+
+def request_for(
+    index: int, seed: int, nodes: np.ndarray, taxi_share: float = 0.0
+) -> tuple[str, str, str, Any]:
     """(endpoint, method, path, JSON body or None) of request number `index`."""
     rng = np.random.default_rng([seed, index])
     draw = rng.random()
+    if draw < taxi_share:
+        kind = next(name for name, upto in TAXI_MIX if draw / taxi_share < upto)
+        path = "/api/v1/taxi/" + kind.removeprefix("taxi_")
+        return kind, "POST", path, _taxi_request(kind, rng, nodes)
+    draw = (draw - taxi_share) / (1 - taxi_share)
     kind = next(name for name, upto in MIX if draw < upto)
     if kind == "route":
         return kind, "POST", "/api/v1/route", _route_body(rng, nodes)
@@ -181,12 +227,13 @@ def _classify(kind: str, response: requests.Response) -> str:
     """'ok', 'no_route', 'outside' or 'error' for one answer."""
     if response.status_code == 200:
         return "ok"
-    if kind == "route" and response.status_code == 422:
+    if (kind == "route" or kind.startswith("taxi_")) and response.status_code == 422:
         try:
             code = response.json()["error"]["code"]
         except (ValueError, KeyError, TypeError):
             return "error"
-        return {"no_accessible_route": "no_route", "outside_area": "outside"}.get(code, "error")
+        outcomes = {"no_accessible_route": "no_route", "no_kerbside": "no_route"}
+        return (outcomes | {"outside_area": "outside"}).get(code, "error")
     return "error"
 
 
@@ -206,7 +253,9 @@ def _record(tally: Tally, outcome: str, elapsed_ms: float, sample: str) -> None:
 
 def _send(session: requests.Session, base: str, method: str, path: str, body: Any):
     if method == "POST":
-        return session.post(base + path, json=body, timeout=HTTP_TIMEOUT_S)
+        key = os.environ.get("JOL_LOAD_TAXI_KEY", "") if "/taxi/" in path else ""
+        headers = {TAXI_KEY_HEADER: key} if key else None
+        return session.post(base + path, json=body, timeout=HTTP_TIMEOUT_S, headers=headers)
     return session.get(base + path, timeout=HTTP_TIMEOUT_S)
 
 
@@ -219,6 +268,7 @@ def _client(
     max_requests: int,
     tallies: dict[str, Tally],
     lock: threading.Lock,
+    taxi_share: float = 0.0,
 ) -> None:
     """One client thread: takes request numbers until the deadline or the request cap."""
     session = requests.Session()
@@ -227,7 +277,7 @@ def _client(
             index = next(counter)
         if index >= max_requests:
             return
-        kind, method, path, body = request_for(index, seed, nodes)
+        kind, method, path, body = request_for(index, seed, nodes, taxi_share)
         started = time.perf_counter()
         try:
             response = _send(session, base, method, path, body)
@@ -241,13 +291,20 @@ def _client(
 
 
 def run_load(
-    base: str, nodes: np.ndarray, seconds: float, threads: int, max_requests: int, seed: int
+    base: str,
+    nodes: np.ndarray,
+    seconds: float,
+    threads: int,
+    max_requests: int,
+    seed: int,
+    taxi_share: float = 0.0,
 ) -> tuple[dict[str, Tally], float]:
     """Drive the server; returns per-endpoint tallies and the measured wall time (s)."""
-    tallies = {name: Tally() for name, _ in MIX}
+    kinds = [name for name, _ in MIX] + ([name for name, _ in TAXI_MIX] if taxi_share else [])
+    tallies = {name: Tally() for name in kinds}
     lock, counter = threading.Lock(), itertools.count()
     started = time.monotonic()
-    args = (base, nodes, seed, counter, started + seconds, max_requests, tallies, lock)
+    args = (base, nodes, seed, counter, started + seconds, max_requests, tallies, lock, taxi_share)
     pool = [threading.Thread(target=_client, args=args, daemon=True) for _ in range(threads)]
     for thread in pool:
         thread.start()
@@ -377,7 +434,7 @@ def run_scenario(
         time.sleep(2 * SLOW_TICK_S)  # let the abusers take their places first
     try:
         tallies, wall_s = run_load(
-            base, nodes, args.seconds, args.threads, args.max_requests, args.seed
+            base, nodes, args.seconds, args.threads, args.max_requests, args.seed, args.taxi
         )
     finally:
         stop.set()
@@ -452,7 +509,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="runs in order, repeats allowed (default: all three; `clean` is the baseline; "
         "on a busy machine `clean slow clean streets` shows the drift)",
     )
+    parser.add_argument("--taxi", type=float, default=0.0, help="share of Invataxi requests")
     args = parser.parse_args(argv)
+    if not 0 <= args.taxi < 1:
+        parser.error("need 0 <= --taxi < 1")
+    if args.taxi:
+        # A key made for this run only; the server inherits it from the environment.
+        os.environ["JOL_LOAD_TAXI_KEY"] = secrets.token_hex(16)
+        os.environ["JOL_API_KEYS"] = "dispatcher:" + os.environ["JOL_LOAD_TAXI_KEY"]
     if not (0 < args.seconds <= 3600 and 1 <= args.threads <= 64 and args.max_requests >= 1):
         parser.error("need 0 < --seconds <= 3600, 1 <= --threads <= 64, --max-requests >= 1")
 
@@ -463,8 +527,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `jol serve` built (or repaired) the graph before serving; sample its nodes now.
         nodes = _nodes(_graph_dir(args.graph))
         for name, paths in missing_endpoints(server.base).items():
-            state = f"present ({', '.join(paths)}) but not exercised" if paths else "absent"
-            print(f"{name} endpoint: {state} in /openapi.json; not part of this load")
+            used = "exercised (--taxi)" if args.taxi else "not exercised (add --taxi 0.1)"
+            state = f"present ({', '.join(paths)}), {used}" if paths else "absent"
+            print(f"{name} endpoint in /openapi.json: {state}")
         for number, run in enumerate(args.runs, start=1):
             tallies, wall_s, abuse = run_scenario(run, server.base, nodes, args)
             label = run if run not in results else f"{run}#{number}"  # a run may repeat

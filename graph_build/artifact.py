@@ -105,6 +105,12 @@ MANIFEST_SCHEMA: dict[str, Any] = {
                 "files": {"type": "object", "additionalProperties": _SHA256},
             },
         },
+        # Optional: the Invataxi drive graph (graph_build/drive.py), checked by its sha256 above.
+        "drive": {
+            "type": "object",
+            "required": ["file", "edges", "turns"],
+            "properties": {"file": {"type": "string"}, "edges": _COUNT, "turns": _COUNT},
+        },
     },
 }
 

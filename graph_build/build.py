@@ -37,6 +37,7 @@ from graph_build.artifact import (
     sha256_file,
     verify_artifacts,
 )
+from graph_build.drive import build_drive
 from graph_build.elevation import Dem, directed_grades
 from graph_build.osm_io import prepare_osm_xml, scan_osm
 from graph_build.places import build_places, write_places
@@ -206,6 +207,8 @@ def build_street_artifact(
     arrays["cch_order"] = _contraction_order(arrays)
     progress("named places and facilities")
     write_places(build_places(osm), out_dir)
+    progress("drive graph for Invataxi (one-way streets, turn restrictions)")
+    drive = build_drive(prepared.xml_path, osm, out_dir)
     np.savez(out_dir / ARRAYS, **arrays)
     (out_dir / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False))
     manifest = {
@@ -228,7 +231,10 @@ def build_street_artifact(
             "edges": len(arrays["edge_u"]),
             "max_piece_m": max_piece_m,
         },
-        "artifacts": {name: sha256_file(out_dir / name) for name in ARTIFACT_FILES},
+        "artifacts": {
+            name: sha256_file(out_dir / name) for name in (*ARTIFACT_FILES, settings.DRIVE_FILENAME)
+        },
+        "drive": drive,
     }
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     progress(f"built {out_dir} in {manifest['build_seconds']} s")

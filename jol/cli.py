@@ -1,4 +1,4 @@
-"""The `jol` command: build, route, directions, serve, fetch.
+"""The `jol` command: build, route, directions, serve, taxi, fetch.
 
 Exit codes: 0 success (a `no_accessible_route` answer is a successful answer),
 2 usage errors and bad input, 1 a failure of the data or the machine.
@@ -277,6 +277,27 @@ def _listen_problem(host: str, port: int) -> str | None:
     return None
 
 
+def _cmd_taxi(args: argparse.Namespace) -> int:
+    """Invataxi questions on the command line: the API's JSON in (file or stdin) and out."""
+    from routing.errors import RoutingError
+    from routing.service import Router
+    from routing.taxi.service import Taxi
+
+    graph_dir = ensure_graph(args.graph)
+    text = sys.stdin.read() if str(args.input) == "-" else Path(args.input).read_text()
+    try:
+        taxi = Taxi.load(graph_dir, Router.load(graph_dir))
+        if taxi is None:
+            raise FileNotFoundError(f"{graph_dir} has no drive graph; run `jol build --force`")
+        answer = getattr(taxi, args.question)(json.loads(text))
+    except (RoutingError, json.JSONDecodeError) as error:
+        body = error.to_dict() if isinstance(error, RoutingError) else {"error": str(error)}
+        print(json.dumps(body, ensure_ascii=False, indent=2))
+        return 2
+    print(json.dumps(answer, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _cmd_fetch(args: argparse.Namespace) -> int:
     from graph_build.download import DownloadError, download_gtfs, download_osm
 
@@ -384,6 +405,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=2)
     serve.set_defaults(run=_cmd_serve)
+
+    taxi = sub.add_parser("taxi", help="Invataxi: estimate, matrix, assign or plan from JSON")
+    taxi.add_argument("question", choices=("estimate", "matrix", "assign", "plan"))
+    taxi.add_argument("input", nargs="?", default="-", help="request JSON file; - for stdin")
+    taxi.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")
+    taxi.set_defaults(run=_cmd_taxi)
 
     fetch = sub.add_parser("fetch", help="download fresh OSM (Overpass) or a GTFS feed")
     fetch.add_argument("what", choices=("osm", "gtfs"))

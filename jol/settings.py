@@ -53,8 +53,8 @@ def default_graph_dir() -> Path:
 
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
 # 5: places hold street addresses; 6: long edges cut, node access arrays;
-# 7: no vertex repeated at a cut point.
-ARTIFACT_FORMAT_VERSION = 7
+# 7: no vertex repeated at a cut point; 8: drive graph.
+ARTIFACT_FORMAT_VERSION = 8
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second
@@ -129,6 +129,9 @@ STREETS_CACHE_BYTES = 64 * 1024 * 1024
 RATE_LIMITS: dict[str, tuple[int, float] | None] = {
     "streets": (30, 3.0),  # the page asks once per map move, and only when tiles fail
     "route": (60, 10.0),  # a route with overrides re-weights the graph: ~10-15 ms
+    "taxi_matrix": (10, 1.0),  # a 500 x 500 Invataxi matrix: ~0.2-0.3 s of CPU
+    "taxi_plan": (5, 0.2),  # a 60-booking shift plan: ~1 s of CPU (VROOM)
+    "taxi_trip": (30, 2.0),  # the page's Invataxi line beside a route: two kerb rolls, one ride
 }
 # Reverse proxies in front of Jol whose X-Forwarded-For names the client
 # (`JOL_TRUSTED_PROXIES`): 1 behind one nginx. 0 trusts none, so a client cannot
@@ -147,3 +150,21 @@ MAP_INITIAL_VIEW_SHARE = 0.8
 PLACES_FILENAME = "places.parquet"
 # Longest search text accepted, in characters; longer is a client error, not a search.
 PLACES_MAX_QUERY_CHARS = 100
+
+# Invataxi (issue 15). The drive graph beside the street graph (graph_build/drive.py).
+DRIVE_FILENAME = "drive.npz"
+# Seconds a U-turn costs on top of the road (assumption: a long accessible van turns slowly).
+TAXI_U_TURN_PENALTY_S = 30.0
+# Kerbside candidates: the nearest this many stopping places within this distance of a door.
+TAXI_KERB_CANDIDATES = 8
+TAXI_KERB_MAX_DISTANCE_M = 400.0
+# Largest matrix (sources x destinations) one request may ask for; beyond it 413.
+TAXI_MATRIX_MAX_CELLS = 500 * 500
+# `distances` unpack each fastest path, so they are offered for fewer cells.
+TAXI_DISTANCE_MAX_CELLS = 100 * 100
+TAXI_MAX_VEHICLES = 200
+TAXI_MAX_BOOKINGS = 200
+# Boarding and alighting a wheelchair user, seconds. Assumption (no Almaty measurements):
+# a ramp is deployed and the chair secured with four straps in about 3 minutes, a lift
+# cycle takes about a minute longer; override per request with `boarding_s`.
+TAXI_BOARDING_S = {"ramp": {"board": 180, "alight": 120}, "lift": {"board": 240, "alight": 180}}

@@ -8,6 +8,8 @@ _STATUS = {
     "invalid_override": 400,
     "outside_area": 422,
     "no_accessible_route": 422,
+    "no_kerbside": 422,  # Invataxi: nowhere the vehicle may stop that the passenger can reach
+    "no_drive_route": 422,
     "artifact_invalid": 503,
 }
 

@@ -73,7 +73,10 @@ def test_manifest_records_inputs_counts_and_artifacts() -> None:
     assert all(len(entry["sha256"]) == 64 for entry in manifest["inputs"])
     assert manifest["osm"]["newest_timestamp"].startswith("2012-03")
     assert manifest["graph"]["nodes"] > 5000
-    assert set(manifest["artifacts"]) == {"street.npz", "vocab.json", "places.parquet"}
+    assert set(manifest["artifacts"]) == {"street.npz", "vocab.json", "places.parquet", "drive.npz"}
+    # The drive graph's own section (issue 15): Almaty's tagged turn restrictions are read.
+    assert manifest["drive"]["restrictions_read"] > 50
+    assert 0 < manifest["drive"]["restrictions_applied"] <= manifest["drive"]["restrictions_read"]
 
 
 def test_route_answer_is_consistent(almaty) -> None:

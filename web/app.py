@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
-from web import api_routes, directions, openapi, page, request_guard
+from web import api_routes, directions, openapi, page, request_guard, taxi
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
@@ -63,6 +63,7 @@ def create_app(
     app.register_blueprint(directions.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
+    taxi.install(app, router)  # dispatch endpoints: off unless JOL_API_KEYS is set
     _configure_cors(app)
     _add_security_headers(app)
     return app

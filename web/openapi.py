@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from jol import settings
 from routing.service import WARNING_CODES
 from routing.turns import COMPASS, TURN_KINDS
+from web import taxi
 from web.params import ROUTE_FORMATS
 
 bp = Blueprint("openapi", __name__)
@@ -822,8 +823,12 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                     "responses": {"200": {"description": "OpenAPI 3.1 document"}},
                 }
             },
+            **taxi.openapi_paths(),
         },
-        "components": {"schemas": _schemas(overrides_schema)},
+        "components": {
+            "schemas": _schemas(overrides_schema),
+            "securitySchemes": taxi.SECURITY_SCHEMES,
+        },
     }
 
 

@@ -54,6 +54,8 @@ def index() -> str:
         "defaultLanguage": settings.DEFAULT_LANGUAGE,
         "placesAvailable": current_app.extensions.get("jol.places") is not None,
         "streetsMaxBboxDeg": settings.STREETS_MAX_BBOX_DEG,
+        "taxiAvailable": bool(current_app.extensions.get("jol.page_taxi"))
+        and current_app.extensions.get("jol.taxi") is not None,
     }
     return render_template(
         "index.html",

@@ -904,6 +904,57 @@
     return parts;
   }
 
+  // The Invataxi alternative for the same trip (server option JOL_PAGE_TAXI): asked
+  // once per planned query, kept for re-renders (a language switch).
+  function taxiSection() {
+    var section = el("section", { id: "taxi-estimate", "aria-labelledby": "taxi-heading" });
+    section.appendChild(el("h3", { id: "taxi-heading", text: t("taxi_heading") }));
+    var query = state.lastQuery;
+    if (!query) return section;
+    if (state.taxi && state.taxi.query === query) {
+      fillTaxi(section, state.taxi.answer);
+      return section;
+    }
+    section.setAttribute("aria-busy", "true");
+    fetch("/api/v1/taxi/trip", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(query),
+    })
+      .then(function (r) {
+        return r.json().then(function (data) {
+          return r.ok ? data : null;
+        });
+      })
+      .catch(function () {
+        return null;
+      })
+      .then(function (answer) {
+        state.taxi = { query: query, answer: answer };
+        if (state.lastQuery === query) fillTaxi(section, answer);
+      });
+    return section;
+  }
+
+  function fillTaxi(section, answer) {
+    section.removeAttribute("aria-busy");
+    if (!answer) {
+      section.appendChild(el("p", { text: t("taxi_unavailable") }));
+      return;
+    }
+    var dl = el("dl", { class: "summary" });
+    [
+      ["taxi_door_to_door", duration(answer.door_to_door_s)],
+      ["taxi_ride", duration(answer.ride_s) + ", " + distance(answer.ride_m)],
+      ["taxi_boarding", duration(answer.board_s + answer.alight_s)],
+      ["taxi_rolls", duration(answer.roll_to_kerb_s + answer.roll_from_kerb_s)],
+    ].forEach(function (row) {
+      dl.appendChild(el("div", {}, [el("dt", { text: t(row[0]) }), el("dd", { text: row[1] })]));
+    });
+    section.appendChild(dl);
+    section.appendChild(el("p", { class: "note", text: t("taxi_note") }));
+  }
+
   function renderRoute(answer, announce) {
     state.lastAnswer = answer;
     state.lastError = null;
@@ -950,6 +1001,7 @@
     });
     body.appendChild(dl);
     body.appendChild(downloadLinks());
+    if (CONFIG.taxiAvailable) body.appendChild(taxiSection());
 
     if (route.warnings && route.warnings.length) {
       body.appendChild(el("h3", { text: t("warnings_heading") }));
