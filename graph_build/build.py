@@ -24,7 +24,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph_build.arrays import blank_node_row, graph_to_arrays
-from graph_build.artifact import (
+from graph_build.elevation import Dem, directed_grades
+from graph_build.osm_io import prepare_osm_xml, scan_osm
+from graph_build.places import build_places, write_places
+from graph_build.split import split_long_edges
+from graph_build.street import load_pedestrian_graph
+from jol import settings
+from jol.artifact import (
     ARRAYS,
     ARTIFACT_FILES,
     INCLINE_DEM,
@@ -37,12 +43,6 @@ from graph_build.artifact import (
     sha256_file,
     verify_artifacts,
 )
-from graph_build.elevation import Dem, directed_grades
-from graph_build.osm_io import prepare_osm_xml, scan_osm
-from graph_build.places import build_places, write_places
-from graph_build.split import split_long_edges
-from graph_build.street import load_pedestrian_graph
-from jol import settings
 
 
 def _inputs(osm: Path, dems: Sequence[Path]) -> list[dict]:

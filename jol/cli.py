@@ -86,7 +86,7 @@ def ensure_graph(graph_dir: Path | None) -> Path:
 
 def _check_graph_dir(graph_dir: Path) -> None:
     """Refuse a --graph that is not a compiled graph folder before anything tries to load it."""
-    from graph_build.artifact import MANIFEST
+    from jol.artifact import MANIFEST
 
     if not graph_dir.exists():
         problem = "does not exist"

@@ -21,9 +21,9 @@ import pytest
 import requests
 from conftest import city_graph_dir
 
-from graph_build.artifact import ARRAYS, MANIFEST, VOCAB, verify_artifacts
 from graph_build.build import build_street_artifact, rebuild_from_manifest
 from jol import settings
+from jol.artifact import ARRAYS, MANIFEST, VOCAB, verify_artifacts
 from routing.errors import RoutingError
 from routing.graph import StreetGraph
 from routing.service import Router

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from conftest import CITIES, city_graph_dir
 
-from graph_build.artifact import MANIFEST, ManifestError, read_manifest, verify_artifacts
 from jol import settings
+from jol.artifact import MANIFEST, ManifestError, read_manifest, verify_artifacts
 from jol.cli import main
 from routing.errors import RoutingError
 
@@ -51,7 +51,10 @@ def _write(folder: Path, manifest: Any) -> None:
 
 def _route_args(folder: Path) -> list[str]:
     # Two points in Herrenberg's centre, (lat, lon) degrees: inputs only.
-    return ["route", "--graph", str(folder), "--from", "48.5955,8.8705", "--to", "48.5965,8.8745"]
+    return [
+        *("route", "--graph", str(folder), "--profile", "default"),
+        *("--from", "48.5955,8.8705", "--to", "48.5965,8.8745"),
+    ]
 
 
 def _assert_refused(stderr: str, folder: Path) -> None:

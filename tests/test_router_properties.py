@@ -29,8 +29,7 @@ from conftest import city_router
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from graph_build.artifact import INCLINE_UNKNOWN
-from graph_build.tags import NO, YES
+from jol.artifact import INCLINE_UNKNOWN, NO, YES
 from routing.costs import BLOCK_REASONS
 from routing.errors import _STATUS as DOCUMENTED_CODES
 from routing.errors import RoutingError
