@@ -105,7 +105,7 @@ def _stretch(router: Router, block: dict) -> np.ndarray | None:
         return np.asarray(block["line"], dtype=np.float64)
     a = router.graph.arrays
     # Two pieces of a way start at each cut node (one each way): the blocked one is meant.
-    blocked = router._metrics_for(_PROFILE, None).costs.edge_blocked
+    blocked = router.metrics.get(_PROFILE, None).costs.edge_blocked
     bit = BLOCK_REASONS[block["reason"]]
     candidates = np.flatnonzero((a["edge_osm_way_id"] == block["osm_id"]) & (blocked & bit > 0))
     for edge in candidates:
@@ -126,7 +126,7 @@ def _pairs(router: Router, count: int, seed: int) -> list[tuple[tuple[float, flo
 
 
 def _run(router: Router, pairs: list, dem: _Srtm) -> dict:
-    limits = router._metrics_for(_PROFILE, None).profile.params
+    limits = router.metrics.get(_PROFILE, None).profile.params
     refused, reasons, checked, true_steep, at_snap, from_line = 0, Counter(), 0, 0, 0, 0
     started = time.perf_counter()
     for origin, target in pairs:

@@ -126,7 +126,7 @@ def networkx_baseline(router, pairs, profile: str) -> tuple[list[float], list[fl
     """networkx shortest_path and Jol's engine on the same node pairs and weights."""
     import networkx as nx
 
-    metrics = router._metrics[profile]
+    metrics = router.metrics.get(profile)
     graph = _nx_graph(router, metrics.costs.edge_s)
     sample = [(u, v) for _, _, u, v in pairs[:NETWORKX_SAMPLE]]
     # Each engine in its own loop, so neither runs on caches the other just evicted.
