@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from jol import settings
 from jol.cli import ensure_graph
-from routing.places import PlaceIndex, normalize
+from places import PlaceIndex, normalize
 
 QUERIES = ("а", "ул", "abay", "Достык", "больница", "Халықаралық Әуежай", "zzz", "пр", "Tole bi")
 NEAR = (43.24, 76.91)

@@ -36,6 +36,7 @@ from jol import settings
 from routing.costs import BLOCK_REASONS
 from routing.errors import RoutingError
 from routing.service import Router
+from services import load_services
 
 _PROFILE = "wheelchair_manual"
 _SLOPES = ("too_steep_up", "too_steep_down")
@@ -184,7 +185,7 @@ def main() -> None:
             osm, out, dems=dems, city="Almaty", split=split, progress=lambda _: None
         )
         built_s = time.perf_counter() - started
-        router = Router.load(out)
+        router = load_services(out).router
         pairs = pairs or _pairs(router, args.pairs, args.seed)
         results[label] = _run(router, pairs, dem)
         graph = manifest["graph"]

@@ -78,8 +78,8 @@ def start(out: Path) -> dict:
     code = f"""
 import json, time
 t = time.perf_counter()
-from routing.service import Router
-r = Router.load({str(out)!r})
+from services import load_services
+r = load_services({str(out)!r})
 print(json.dumps({{"seconds": time.perf_counter() - t}}))
 """
     return _child(code)
@@ -285,14 +285,14 @@ def main() -> None:
     parser.add_argument("--cities", nargs="+", default=list(CITIES), choices=list(CITIES))
     parser.add_argument("--no-http", action="store_true")
     args = parser.parse_args()
-    from routing.service import Router
+    from services import load_services
 
     with tempfile.TemporaryDirectory(prefix="jol-bench-") as tmp:
         for city in args.cities:
             out = Path(tmp) / city
             built = build(city, out)
             started = start(out)
-            router = Router.load(out)
+            router = load_services(out).router
             profiles = [p["name"] for p in router.profiles()]
             pairs = _pairs(router, args.queries, seed=42)
             print(f"\n== {city}: {built['graph']['nodes']} nodes, {built['graph']['edges']} edges")

@@ -345,10 +345,10 @@ def _run_valhalla(config: Path, pairs: np.ndarray, memory: dict[str, float]) -> 
 
 def _run_jol(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> dict:
     """Jol in-process on every profile; memory is the RSS growth from loading and routing."""
-    from routing.service import Router
+    from services import load_services
 
     before = _rss_mb(os.getpid())
-    router = Router.load(graph_dir)
+    router = load_services(graph_dir).router
     _KEEP_ALIVE.append(router)
     route = _jol_engine(router)
     runs: dict[tuple[str, str], Run] = {}

@@ -15,8 +15,12 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jol import settings
+
+if TYPE_CHECKING:
+    from services import Services
 
 _BUILD_HINT = "build one with `jol build --osm FILE --out {dir}`"
 
@@ -134,7 +138,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_route(args: argparse.Namespace) -> int:
     from routing.errors import RoutingError
-    from routing.service import Router
+    from services import load_services
 
     if args.profile is None:
         raise UsageError(
@@ -143,31 +147,30 @@ def _cmd_route(args: argparse.Namespace) -> int:
         )
     graph_dir = ensure_graph(args.graph)
     try:
-        router = Router.load(graph_dir)
-        answer = router.route(
+        services = load_services(graph_dir)
+        answer = services.router.route(
             args.from_, args.to, args.profile, dict(args.override or []), args.depart_at
         )
     except RoutingError as error:
         print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
         if error.code == "no_accessible_route":
             if args.html is not None:  # what blocks the way, on a map to send
-                _write_html(error.to_dict(), router, args.html, args.lang)
+                _write_html(error.to_dict(), services, args.html, args.lang)
             return 0
         print(f"jol: {error.message}", file=sys.stderr)
         return 1 if error.http_status >= 500 else 2
     if args.html is not None:
-        _write_html(answer, router, args.html, args.lang)
+        _write_html(answer, services, args.html, args.lang)
     print(json.dumps(answer, ensure_ascii=False, indent=2))
     return 0
 
 
-def _write_html(answer: dict, router: object, path: Path, lang: str) -> None:
-    from routing.basemap import StreetLines
+def _write_html(answer: dict, services: Services, path: Path, lang: str) -> None:
     from web.downloads import route_map_html
 
-    streets = StreetLines.from_graph(router.graph)  # type: ignore[attr-defined]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(route_map_html(answer, lang, router, streets), encoding="utf-8")
+    html = route_map_html(answer, lang, services.router, services.streets)
+    path.write_text(html, encoding="utf-8")
     _progress(f"route map written to {path} (opens offline in any browser)")
 
 

@@ -139,7 +139,7 @@ LANGUAGES = ("ru", "kk", "en")
 # whole extract (whose edges are mostly empty steppe and mountains).
 MAP_INITIAL_VIEW_SHARE = 0.8
 
-# Named places (graph_build/places.py writes, routing/places.py reads).
+# Named places (graph_build/places.py writes, places/index.py reads).
 PLACES_FILENAME = "places.parquet"
 # Longest search text accepted, in characters; longer is a client error, not a search.
 PLACES_MAX_QUERY_CHARS = 100

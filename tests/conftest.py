@@ -14,6 +14,7 @@ import pytest
 from graph_build.build import build_street_artifact
 from jol import settings
 from routing.service import Router
+from services import Services, load_services
 
 CITIES = {
     "almaty": (settings.DEFAULT_OSM, settings.DEFAULT_DEM),
@@ -38,14 +39,19 @@ def city_graph_dir(name: str) -> Path:
     return out
 
 
-_routers: dict[str, Router] = {}
+_services: dict[str, Services] = {}
+
+
+def city_services(name: str) -> Services:
+    """One set of services (router, places, street lines) per city for the whole session."""
+    if name not in _services:
+        _services[name] = load_services(city_graph_dir(name))
+    return _services[name]
 
 
 def city_router(name: str) -> Router:
-    """One Router per city for the whole session."""
-    if name not in _routers:
-        _routers[name] = Router.load(city_graph_dir(name))
-    return _routers[name]
+    """The session's Router of one city."""
+    return city_services(name).router
 
 
 @pytest.fixture(scope="session")

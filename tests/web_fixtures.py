@@ -66,14 +66,14 @@ def router(request: pytest.FixtureRequest) -> Any:
     Shares tests/conftest.py's `almaty` Router when it exists, so the graph is
     loaded once per session and rebuilt there when its inputs change.
     """
-    from routing.service import Router
+    from services import load_services
 
     if not os.environ.get("JOL_GRAPH_DIR"):
         try:
             return request.getfixturevalue("almaty")
         except pytest.FixtureLookupError:
             pass
-    return Router.load(_ensure_built(compiled_graph_dir()))
+    return load_services(_ensure_built(compiled_graph_dir())).router
 
 
 @pytest.fixture(scope="session")

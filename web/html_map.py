@@ -103,7 +103,7 @@ def route_html(
 ) -> str:
     """The whole HTML document for a route answer, or for a `no_accessible_route` error body.
 
-    `streets` are GeoJSON LineString features (routing.basemap.StreetLines.query)
+    `streets` are GeoJSON LineString features (basemap.StreetLines.query)
     drawn in grey under the route; `profile_title` is the profile's name in `lang`.
     """
     if lang not in settings.LANGUAGES:
