@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph_build.build import build_street_artifact
 from jol import settings
+from jol.cities import load_city
 from routing.costs import BLOCK_REASONS
 from routing.errors import RoutingError
 from routing.service import Router
@@ -174,8 +175,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=10)
     args = parser.parse_args()
-    data = settings.data_dir()
-    osm, dems = data / settings.DEFAULT_OSM, [data / d for d in settings.DEFAULT_DEM]
+    city = load_city(settings.DEFAULT_CITY)
+    osm, dems = city.files("osm")[0], city.files("dem")
     dem = _Srtm(dems)
     results, pairs = {}, None
     for label, split in (("before (whole edges)", False), ("after (cut edges)", True)):

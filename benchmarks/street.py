@@ -35,11 +35,10 @@ import numpy as np
 from _jol_server import jol_server
 
 from jol import settings
+from jol.cities import load_city
 
-CITIES = {
-    "almaty": (settings.DEFAULT_OSM, settings.DEFAULT_DEM),
-    "oslo": ("osm-accessibility-fixtures/oslo-east-filtered.osm.pbf", ()),
-}
+# Each city's inputs are those of its data/<key>.toml (jol/cities.py).
+CITIES = {k: (load_city(k).paths("osm")[0], load_city(k).paths("dem")) for k in ("almaty", "oslo")}
 # networkx takes ~5 ms (Almaty) to ~20 ms (Oslo) a query: 200 pairs give a stable median.
 NETWORKX_SAMPLE = 200
 # One-to-many radii (metres) and sources per radius; the matrix is MATRIX_SIZE square.

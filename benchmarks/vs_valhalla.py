@@ -50,6 +50,7 @@ import _valhalla
 from _jol_server import jol_server
 
 from jol import settings
+from jol.cities import load_city
 
 MIN_PAIR_M = 300.0
 MAX_PAIR_M = 4000.0
@@ -72,7 +73,11 @@ class City:
 
 CITIES = {
     "oslo": City("oslo", "osm-accessibility-fixtures/oslo-east-filtered.osm.pbf"),
-    "almaty": City("almaty", "almaty-osm-2012/almaty-2012.osm.pbf", settings.DEFAULT_DEM),
+    "almaty": City(
+        "almaty",
+        "almaty-osm-2012/almaty-2012.osm.pbf",
+        tuple(i.path for i in load_city("almaty").inputs if i.kind == "dem"),
+    ),
 }
 
 

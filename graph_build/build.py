@@ -167,11 +167,16 @@ def build_street_artifact(
     *,
     dems: Sequence[Path] = (),
     city: str = "",
+    time_zone: str | None = None,
+    city_names: dict[str, str] | None = None,
     force: bool = False,
     split: bool = True,
     progress: Callable[[str], None] = print,
 ) -> dict:
     """Compile `osm` (and optional DEM tiles) into `out_dir`; returns the manifest.
+
+    `city`, `time_zone` (IANA) and `city_names` (per language) describe the city
+    (jol/cities.py reads them from data/<city>.toml) and go into the manifest.
 
     Skips the work and returns the existing manifest when the artifact is
     current (same input hashes, intact files) unless `force`. With a DEM, long
@@ -182,7 +187,11 @@ def build_street_artifact(
     osm, out_dir = Path(osm), Path(out_dir)
     inputs = _inputs(osm, [Path(p) for p in dems])
     max_piece_m = settings.EDGE_MAX_PIECE_M if split and dems else 0.0
-    if not force and artifact_is_current(out_dir, inputs, max_piece_m):
+    if (
+        not force
+        and artifact_is_current(out_dir, inputs, max_piece_m)
+        and _same_city(out_dir, time_zone, city_names)
+    ):
         progress(f"artifact in {out_dir} is current; nothing to build")
         return json.loads((out_dir / MANIFEST).read_text())
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -211,6 +220,8 @@ def build_street_artifact(
     manifest = {
         "format_version": settings.ARTIFACT_FORMAT_VERSION,
         "city": city,
+        "time_zone": time_zone,
+        "city_names": city_names or {},
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "build_seconds": round(time.perf_counter() - started, 2),
         "inputs": inputs,
@@ -289,7 +300,23 @@ def rebuild_from_manifest(out_dir: Path, *, progress: Callable[[str], None] = pr
     progress(f"compiled graph in {out_dir} is {reason}; rebuilding from its recorded inputs")
     osm, dems = _recorded_inputs(manifest, manifest_path)
     return build_street_artifact(
-        osm, out_dir, dems=dems, city=manifest.get("city", ""), force=True, progress=progress
+        osm,
+        out_dir,
+        dems=dems,
+        city=manifest.get("city", ""),
+        time_zone=manifest.get("time_zone"),
+        city_names=manifest.get("city_names"),
+        force=True,
+        progress=progress,
+    )
+
+
+def _same_city(out_dir: Path, time_zone: str | None, city_names: dict[str, str] | None) -> bool:
+    """Whether the built manifest describes the city as the caller does (a changed time
+    zone in data/<city>.toml rebuilds, as a changed input does)."""
+    manifest = json.loads((out_dir / MANIFEST).read_text())
+    return manifest.get("time_zone") == time_zone and manifest.get("city_names", {}) == (
+        city_names or {}
     )
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from jol import settings
 
 if TYPE_CHECKING:
+    from jol.cities import City
     from services import Services
 
 _BUILD_HINT = "build one with `jol build --osm FILE --out {dir}`"
@@ -56,19 +57,44 @@ def _depart_at(text: str) -> datetime:
         ) from None
 
 
-def _default_inputs() -> tuple[Path, list[Path]]:
-    data = settings.data_dir()
-    dems = [data / p for p in settings.DEFAULT_DEM if (data / p).is_file()]
-    return data / settings.DEFAULT_OSM, dems
+def default_city() -> City:
+    """The city `jol build` compiles with no flags (data/<DEFAULT_CITY>.toml), its OSM and
+    DEM files checked against the sha256 the city file records."""
+    from jol.cities import CityError, load_city
+
+    try:
+        city = load_city(settings.DEFAULT_CITY)
+    except CityError as error:
+        raise UsageError(str(error)) from None
+    problems = city.mismatches()
+    if problems:
+        raise UsageError(
+            "default input differs from data/"
+            f"{city.key}.toml: {'; '.join(problems)} (pass --osm FILE to build from it anyway)"
+        )
+    return city
+
+
+def _build_city(city: City, out: Path, *, force: bool = False) -> dict:
+    from graph_build.build import build_street_artifact
+
+    osm, dems = city.files("osm")[0], city.files("dem")
+    return build_street_artifact(
+        osm,
+        out,
+        dems=dems,
+        city=city.name,
+        time_zone=city.time_zone,
+        city_names=city.names,
+        force=force,
+        progress=_progress,
+    )
 
 
 def ensure_default_graph() -> Path:
-    """Compile the default Almaty data unless an up-to-date artifact exists; returns its folder."""
-    from graph_build.build import build_street_artifact
-
-    osm, dems = _default_inputs()
+    """Compile the default city unless an up-to-date artifact exists; returns its folder."""
     out = settings.default_graph_dir()
-    build_street_artifact(osm, out, dems=dems, city=settings.DEFAULT_CITY, progress=_progress)
+    _build_city(default_city(), out)
     return out
 
 
@@ -110,18 +136,25 @@ def _progress(message: str) -> None:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from graph_build.build import build_street_artifact
+    from jol.cities import find_city
 
     if args.osm is None:
-        osm, dems = _default_inputs()
-        city = settings.DEFAULT_CITY
+        out = args.out or settings.default_graph_dir()
+        manifest = _build_city(default_city(), out, force=args.force)
     else:
-        osm, dems, city = args.osm, args.dem or [], args.city or args.osm.name.split(".")[0]
-    out = args.out or (
-        settings.default_graph_dir() if args.osm is None else settings.cache_dir() / city
-    )
-    manifest = build_street_artifact(
-        osm, out, dems=dems, city=city, force=args.force, progress=_progress
-    )
+        city = args.city or args.osm.name.split(".")[0]
+        known = find_city(city)  # a city with a data file gets its clock and names
+        out = args.out or settings.cache_dir() / city
+        manifest = build_street_artifact(
+            args.osm,
+            out,
+            dems=args.dem or [],
+            city=known.name if known else city,
+            time_zone=known.time_zone if known else None,
+            city_names=known.names if known else None,
+            force=args.force,
+            progress=_progress,
+        )
     if args.gtfs:
         _progress("GTFS feeds are accepted but the transit router is not built yet; feeds ignored")
     print(

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from jol import settings
 from routing import daylight, presenter
 from routing.engine import make_engine
 from routing.graph import StreetGraph
@@ -36,10 +35,8 @@ class Router:
         )
         self.metrics = MetricStore(graph, profiles, engine)
         self.planner = StreetPlanner(graph, self.metrics)
-        # The city's clock for naive depart times: the compiled manifest's.
-        self.time_zone: str | None = graph.manifest.get(
-            "time_zone"
-        ) or settings.CITY_TIME_ZONES.get(str(graph.manifest.get("city", "")).lower())
+        # The city's clock for naive depart times, as the compiled manifest records it.
+        self.time_zone: str | None = graph.manifest.get("time_zone")
 
     @classmethod
     def load(cls, graph_dir: Path) -> Router:

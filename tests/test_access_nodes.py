@@ -12,9 +12,10 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import CITIES, city_router
+from conftest import city_router
 
 from jol import settings
+from jol.cities import load_city
 from routing.costs import BLOCK_REASONS
 from routing.errors import RoutingError
 from routing.service import Router
@@ -28,7 +29,7 @@ _ENTRANCES = ("subway_entrance", "train_station_entrance")
 @functools.cache
 def raw_osm(city: str) -> OsmIndex:
     """The city's OSM file read independently (pyosmium), once per session."""
-    return OsmIndex(settings.data_dir() / CITIES[city][0])
+    return OsmIndex(load_city(city).files("osm")[0])
 
 
 def _raw_nodes(city: str, keep) -> set[int]:

@@ -1,0 +1,88 @@
+"""Cities as data: each data/<key>.toml describes real files, and the compiled manifest
+carries the city's clock and names, which routing reads from there."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from jol import cities, settings
+from jol.cities import City, CityError, city_keys, load_city
+from jol.cli import main
+from routing.service import Router
+
+TEST_CITIES = {"almaty", "oslo", "helsinki", "herrenberg", "atlanta"}
+
+
+def test_every_city_file_describes_the_files_it_names() -> None:
+    assert set(city_keys()) >= TEST_CITIES
+    for key in city_keys():
+        city = load_city(key)
+        assert city.key == key
+        assert set(city.names) == set(settings.LANGUAGES) and all(city.names.values())
+        ZoneInfo(city.time_zone)  # a real IANA zone
+        west, south, east, north = city.bbox
+        assert west < east and south < north
+        assert len(city.paths("osm")) == 1
+        assert all(i.source and i.licence for i in city.inputs)
+        assert city.mismatches(("osm", "dem", "gtfs")) == [], key
+        for feed in city.defaults.get("transit", {}).get("feeds", []):
+            assert feed in city.paths("gtfs")
+
+
+def test_a_changed_input_is_named_with_both_checksums() -> None:
+    real = load_city("herrenberg")
+    wrong = City(
+        real.key,
+        real.names,
+        real.time_zone,
+        real.bbox,
+        tuple(type(i)(i.kind, i.path, "0" * 64, i.source, i.licence) for i in real.inputs),
+    )
+    (problem,) = wrong.mismatches()
+    assert "0" * 64 in problem and real.inputs[0].sha256 in problem
+
+
+def test_jol_build_refuses_a_default_input_that_differs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    text = (cities.CITIES_DIR / "herrenberg.toml").read_text(encoding="utf-8")
+    real_sha = load_city("herrenberg").inputs[0].sha256
+    (tmp_path / "herrenberg.toml").write_text(text.replace(real_sha, "f" * 64), encoding="utf-8")
+    monkeypatch.setattr(cities, "CITIES_DIR", tmp_path)
+    monkeypatch.setattr(settings, "DEFAULT_CITY", "herrenberg")
+    assert main(["build", "--out", str(tmp_path / "graph")]) == 2
+    err = capsys.readouterr().err
+    assert "f" * 64 in err and real_sha in err and "herrenberg.toml" in err
+    assert not (tmp_path / "graph").exists()
+
+
+def test_a_missing_or_malformed_city_file_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cities, "CITIES_DIR", tmp_path)
+    with pytest.raises(CityError, match="no city file"):
+        load_city("nowhere")
+    (tmp_path / "broken.toml").write_text('key = "broken"\n', encoding="utf-8")
+    with pytest.raises(CityError, match="lacks or misstates"):
+        load_city("broken")
+
+
+@pytest.mark.parametrize("key", ["almaty", "oslo"])
+def test_the_manifest_carries_the_citys_clock_and_names(key: str, request) -> None:
+    router: Router = request.getfixturevalue(key)
+    city = load_city(key)
+    assert router.graph.manifest["time_zone"] == city.time_zone == router.time_zone
+    assert router.graph.manifest["city_names"] == city.names
+    assert router.graph.manifest["city"] == city.names["en"]
+
+
+def test_a_naive_depart_time_is_read_on_the_manifests_clock(almaty: Router) -> None:
+    a = almaty.graph.arrays
+    point = (float(a["node_lat"][0]), float(a["node_lon"][0]))
+    answer = almaty.route(point, point, "default", None, datetime(2026, 6, 21, 12))
+    assert answer["conditions"]["time_zone"] == "Asia/Almaty"
+    assert answer["conditions"]["depart_at"] == "2026-06-21T12:00:00+05:00"
