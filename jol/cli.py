@@ -191,7 +191,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
                 _write_html(error.to_dict(), services, args.html, args.lang)
             return 0
         print(f"jol: {error.message}", file=sys.stderr)
-        return 1 if error.http_status >= 500 else 2
+        return 1 if error.kind == "data" else 2
     if args.html is not None:
         _write_html(answer, services, args.html, args.lang)
     print(json.dumps(answer, ensure_ascii=False, indent=2))

@@ -11,6 +11,7 @@ import pytest
 
 from routing.errors import RoutingError
 from routing.service import Router
+from web.errors import routing_status
 
 WHEELED = ("wheelchair_manual", "wheelchair_electric", "pram")
 
@@ -156,7 +157,7 @@ def test_no_accessible_route_names_a_real_blocking_barrier(oslo: Router) -> None
         if error is None:
             continue
         assert error.code == "no_accessible_route"
-        assert error.http_status == 422
+        assert routing_status(error) == 422
         if error.details["reason"] == "not_connected":  # an island no way reaches, steps or not
             assert error.details["blocking"] == []
             continue
@@ -342,7 +343,7 @@ def test_bad_input_gets_a_clear_error(
     with pytest.raises(RoutingError) as raised:
         almaty.route(origin, target, profile, overrides)
     assert raised.value.code == code
-    assert raised.value.http_status == status
+    assert routing_status(raised.value) == status
     assert raised.value.message
     body = raised.value.to_dict()
     assert set(body["error"]) == {"code", "message", "details"}

@@ -377,3 +377,7 @@ class _Text:
         kind = self.words.get(f"osm_highway_{highway}", highway) if highway else None
         length = self.distance(segment.get("length_m", 0))
         return f"{name} ({kind}), {length}" if kind else f"{name}, {length}"
+
+
+# The map's words in one language, public so tests can say what the map should show.
+MapText = _Text
