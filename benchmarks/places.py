@@ -25,8 +25,8 @@ if __package__ in (None, ""):  # run as a script from a checkout without `pip in
 
 import pyarrow.parquet as pq
 
+from cli.main import ensure_graph
 from jol import settings
-from jol.cli import ensure_graph
 from places import PlaceIndex, normalize
 
 QUERIES = ("а", "ул", "abay", "Достык", "больница", "Халықаралық Әуежай", "zzz", "пр", "Tole bi")

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cli.main import main
 from jol import cities, settings
 from jol.cities import City, CityError, city_keys, load_city
-from jol.cli import main
 from routing.service import Router
 
 TEST_CITIES = {"almaty", "oslo", "helsinki", "herrenberg", "atlanta"}

@@ -27,7 +27,7 @@ from web_fixtures import (
     chromium_binary,
 )
 
-from jol.cli import main
+from cli.main import main
 from routing.errors import RoutingError
 from web.html_map import MapText
 

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from conftest import city_graph_dir
 
+from cli.main import main
 from jol import settings
 from jol.artifact import MANIFEST, ManifestError, read_manifest, verify_artifacts
 from jol.cities import load_city
-from jol.cli import main
 from routing.errors import RoutingError
 
 # Shapes that say nothing usable about the inputs: nothing can be rebuilt from them.
@@ -89,7 +89,7 @@ def test_cli_serve_refuses_a_hopeless_manifest(graph_copy: Path, shape: str) -> 
     """A subprocess: were the manifest accepted, `serve` would exec gunicorn."""
     _write(graph_copy, HOPELESS[shape])
     done = subprocess.run(
-        [sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph_copy), "--port", "1"],
+        [sys.executable, "-m", "cli", "serve", "--graph", str(graph_copy), "--port", "1"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -55,7 +55,7 @@ def _ensure_built(graph_dir: Path) -> Path:
     if graph_dir != settings.default_graph_dir():
         pytest.fail(f"JOL_GRAPH_DIR={graph_dir} holds no compiled graph; run `jol build`")
     # Same command a person runs; it skips work when the artifact is current.
-    subprocess.run([sys.executable, "-m", "jol.cli", "build"], check=True, cwd=settings.REPO_ROOT)
+    subprocess.run([sys.executable, "-m", "cli", "build"], check=True, cwd=settings.REPO_ROOT)
     return graph_dir
 
 
