@@ -46,9 +46,10 @@ from jol.artifact import (
 
 
 def _inputs(osm: Path, dems: Sequence[Path]) -> list[dict]:
-    entries = [{"kind": "osm", "path": str(osm)}] + [{"kind": "dem", "path": str(p)} for p in dems]
+    entries: list[dict[str, object]] = [{"kind": "osm", "path": str(osm)}]
+    entries += [{"kind": "dem", "path": str(p)} for p in dems]
     for entry in entries:
-        path = Path(entry["path"])
+        path = Path(str(entry["path"]))
         if not path.is_file():
             raise FileNotFoundError(f"input file not found: {path}")
         entry["sha256"] = sha256_file(path)
@@ -215,7 +216,8 @@ def build_street_artifact(
     arrays["cch_order"] = _contraction_order(arrays)
     progress("named places and facilities")
     write_places(build_places(osm), out_dir)
-    np.savez(out_dir / ARRAYS, **arrays)
+    # numpy's stub types savez's keyword arrays as bool.
+    np.savez(out_dir / ARRAYS, **arrays)  # type: ignore[arg-type]
     (out_dir / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False))
     manifest = {
         "format_version": settings.ARTIFACT_FORMAT_VERSION,
