@@ -15,7 +15,7 @@ ends on the largest walkable component) go through:
 * Jol over HTTP: a real gunicorn server on 127.0.0.1 started here and stopped
   at the end.
 
-Both engines' routes are judged by one evaluator (`benchmarks/_osm_eval.py`)
+Both engines' routes are judged by one evaluator (`benchmarks/osm_eval.py`)
 that maps route geometry back onto the raw OSM nodes and ways. Per engine and
 profile it prints answered pairs, latency p50/p95 (milliseconds, over every
 call including "no route" answers), median route length (metres, over pairs
@@ -45,8 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 if __package__ in (None, ""):  # run as a script from a checkout without `pip install -e`
     sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-import _osm_eval
 import _valhalla
+import osm_eval
 from _jol_server import jol_server
 
 from jol import settings
@@ -98,13 +98,13 @@ class Run:
     profile: str
     latency_ms: list[float] = field(default_factory=list)
     answers: list[Answer | None] = field(default_factory=list)
-    facts: list[_osm_eval.RouteFacts | None] = field(default_factory=list)
+    facts: list[osm_eval.RouteFacts | None] = field(default_factory=list)
 
 
 # -- pairs -----------------------------------------------------------------------------------
 
 
-def sample_pairs(index: _osm_eval.OsmIndex, count: int, seed: int) -> np.ndarray:
+def sample_pairs(index: osm_eval.OsmIndex, count: int, seed: int) -> np.ndarray:
     """`count` pairs as [count, 2, 2] (origin/destination, lon/lat) in degrees.
 
     Straight-line distance between MIN_PAIR_M and MAX_PAIR_M, so every pair is
@@ -217,7 +217,7 @@ def run_engine(name: str, engine: Engine, profile: str, pairs: np.ndarray) -> Ru
     return run
 
 
-def evaluate(run: Run, index: _osm_eval.OsmIndex) -> None:
+def evaluate(run: Run, index: osm_eval.OsmIndex) -> None:
     run.facts = [None if a is None else index.evaluate(a.coordinates) for a in run.answers]
 
 
@@ -386,7 +386,7 @@ def bench_city(city: City, args: argparse.Namespace) -> list[Row]:
     pbf = _valhalla.repair_pbf(source, settings.cache_dir() / "valhalla" / city.name)
     config = _valhalla.build_tiles(pbf, settings.cache_dir() / "valhalla" / city.name)
     graph_dir = None if args.valhalla_only else _build_jol(city, pbf)
-    index = _osm_eval.OsmIndex(pbf)
+    index = osm_eval.OsmIndex(pbf)
     pairs = sample_pairs(index, args.pairs, args.seed)
     memory: dict[str, float] = {}
     runs = _run_valhalla(config, pairs, memory)

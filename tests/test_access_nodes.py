@@ -21,7 +21,7 @@ from routing.errors import RoutingError
 from routing.service import Router
 
 sys.path.insert(0, str(settings.REPO_ROOT / "benchmarks"))
-from _osm_eval import OsmIndex
+from osm_eval import OsmIndex
 
 _ENTRANCES = ("subway_entrance", "train_station_entrance")
 

@@ -96,3 +96,36 @@ def test_the_check_sees_lazy_and_type_only_imports() -> None:
     assert violations("web", "from routing.service import Router\n") == set()
     assert violations("transit", "import routing.engine as e\n") == {"routing"}
     assert violations("routing", "from . import graph\n") == set()
+
+
+def private_uses(source: str) -> list[str]:
+    """`x._name` on anything but self/cls, and `from m import _name`, in `source`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            owner = node.value
+            if not (isinstance(owner, ast.Name) and owner.id in ("self", "cls")):
+                found.append(f"line {node.lineno}: .{node.attr}")
+        elif isinstance(node, ast.ImportFrom):
+            found += [
+                f"line {node.lineno}: import {a.name}" for a in node.names if _private(a.name)
+            ]
+    return found
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def test_tests_reach_no_private_member() -> None:
+    """Tests use what the code offers publicly, so a refactor inside a module breaks none."""
+    found = {
+        path.name: uses
+        for path in sorted((settings.REPO_ROOT / "tests").glob("*.py"))
+        if (uses := private_uses(path.read_text(encoding="utf-8")))
+    }
+    assert not found, found
+    assert sorted(private_uses("router._metrics['x']\nfrom web.errors import _X\n")) == [
+        "line 1: ._metrics",
+        "line 2: import _X",
+    ]
