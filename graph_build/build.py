@@ -43,6 +43,7 @@ from jol.artifact import (
     sha256_file,
     verify_artifacts,
 )
+from jol.cities import find_city
 
 
 def _inputs(osm: Path, dems: Sequence[Path]) -> list[dict]:
@@ -306,11 +307,21 @@ def rebuild_from_manifest(out_dir: Path, *, progress: Callable[[str], None] = pr
         out_dir,
         dems=dems,
         city=manifest.get("city", ""),
-        time_zone=manifest.get("time_zone"),
-        city_names=manifest.get("city_names"),
+        **_city_description(manifest),
         force=True,
         progress=progress,
     )
+
+
+def _city_description(manifest: dict) -> dict:
+    """The time zone and names a rebuilt manifest carries: the old manifest's, or, for one
+    written before manifests held them (format 6), those of its city's data file."""
+    if "time_zone" in manifest:
+        return {"time_zone": manifest["time_zone"], "city_names": manifest.get("city_names")}
+    known = find_city(str(manifest.get("city", "")))
+    if known is None:
+        return {"time_zone": None, "city_names": None}
+    return {"time_zone": known.time_zone, "city_names": known.names}
 
 
 def _same_city(out_dir: Path, time_zone: str | None, city_names: dict[str, str] | None) -> bool:

@@ -3,6 +3,8 @@ carries the city's clock and names, which routing reads from there."""
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,3 +88,23 @@ def test_a_naive_depart_time_is_read_on_the_manifests_clock(almaty: Router) -> N
     answer = almaty.route(point, point, "default", None, datetime(2026, 6, 21, 12))
     assert answer["conditions"]["time_zone"] == "Asia/Almaty"
     assert answer["conditions"]["depart_at"] == "2026-06-21T12:00:00+05:00"
+
+
+def test_a_graph_built_before_manifests_held_the_clock_is_rebuilt_with_it(tmp_path: Path) -> None:
+    """A format-6 manifest has no time zone: the rebuild takes it from the city's data file."""
+    from conftest import city_graph_dir
+
+    from graph_build.build import rebuild_from_manifest
+    from jol.artifact import MANIFEST, read_manifest
+
+    graph = tmp_path / "herrenberg"
+    shutil.copytree(city_graph_dir("herrenberg"), graph)
+    manifest = json.loads((graph / MANIFEST).read_text(encoding="utf-8"))
+    del manifest["time_zone"], manifest["city_names"]
+    manifest["format_version"] = 6
+    (graph / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    rebuild_from_manifest(graph, progress=lambda _: None)
+    rebuilt = read_manifest(graph)
+    assert rebuilt["format_version"] == settings.ARTIFACT_FORMAT_VERSION
+    assert rebuilt["time_zone"] == "Europe/Berlin"
+    assert rebuilt["city_names"] == load_city("herrenberg").names
