@@ -325,12 +325,12 @@ def _city_description(manifest: dict) -> dict:
 
 
 def _same_city(out_dir: Path, time_zone: str | None, city_names: dict[str, str] | None) -> bool:
-    """Whether the built manifest describes the city as the caller does (a changed time
-    zone in data/<city>.toml rebuilds, as a changed input does)."""
+    """Whether the built manifest describes the city as the caller does: a changed time
+    zone or names (data/<city>.toml) rebuilds, as a changed input does. A caller that
+    states neither (None) accepts what was built."""
     manifest = json.loads((out_dir / MANIFEST).read_text())
-    return manifest.get("time_zone") == time_zone and manifest.get("city_names", {}) == (
-        city_names or {}
-    )
+    same_zone = time_zone is None or manifest.get("time_zone") == time_zone
+    return same_zone and (city_names is None or manifest.get("city_names") == city_names)
 
 
 def _rebuildable_manifest(out_dir: Path, problem: str) -> dict:

@@ -108,3 +108,19 @@ def test_a_graph_built_before_manifests_held_the_clock_is_rebuilt_with_it(tmp_pa
     assert rebuilt["format_version"] == settings.ARTIFACT_FORMAT_VERSION
     assert rebuilt["time_zone"] == "Europe/Berlin"
     assert rebuilt["city_names"] == load_city("herrenberg").names
+
+
+def test_a_changed_time_zone_rebuilds_and_an_unstated_one_does_not(tmp_path: Path) -> None:
+    from conftest import city_graph_dir
+
+    from graph_build.build import build_street_artifact
+
+    graph = tmp_path / "herrenberg"
+    shutil.copytree(city_graph_dir("herrenberg"), graph)
+    osm = load_city("herrenberg").files("osm")[0]
+    said: list[str] = []
+    kept = build_street_artifact(osm, graph, city="Herrenberg", progress=said.append)
+    assert kept["time_zone"] == "Europe/Berlin" and said[-1].endswith("nothing to build")
+    moved = build_street_artifact(osm, graph, city="Herrenberg", time_zone="Europe/Paris")
+    assert moved["time_zone"] == "Europe/Paris" and moved["built_at"] >= kept["built_at"]
+    assert json.loads((graph / "manifest.json").read_text())["time_zone"] == "Europe/Paris"

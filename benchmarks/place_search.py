@@ -1,6 +1,6 @@
 """Place search speed on the compiled Almaty place index, against a plain scan.
 
-    python benchmarks/places.py [--repeat 20] [--graph DIR]
+    python benchmarks/place_search.py [--repeat 20] [--graph DIR]
 
 Times `PlaceIndex.search` (numpy string arrays, one lexsort) on a fixed set of
 queries typed the way users type them (one letter, a street word, Latin, Kazakh,
