@@ -104,6 +104,7 @@ class MetricStore:
         self._costs = costs
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._bump_lock = threading.Lock()
         self._state = self._fresh_state(0)
 
     @property
@@ -156,11 +157,10 @@ class MetricStore:
         The new state is built first and swapped in with one assignment; requests
         already holding an old entry finish on it.
         """
-        with self._lock:
-            old = self._state
-        new = self._fresh_state(old.version + 1)
-        with self._lock:
-            old, self._state = self._state, new
+        with self._bump_lock:  # one bump at a time; requests go on meanwhile
+            new = self._fresh_state(self._state.version + 1)
+            with self._lock:
+                old, self._state = self._state, new
         for entry in [*old.base.values(), *old.custom.values()]:
             entry.retire()
         return new.version

@@ -151,3 +151,14 @@ def test_requests_during_bumps_see_whole_versions(world) -> None:
     for factor, cost_s in seen:
         assert round(factor) in (1, 2, 3, 4, 5, 6)
         assert cost_s == pytest.approx(factor * base_s, rel=1e-3)
+
+
+def test_bumps_from_many_threads_each_count(world) -> None:
+    _, _, store = world
+    threads = [threading.Thread(target=store.bump) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.version == 6
+    assert store.get("default").version == 6
