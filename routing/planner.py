@@ -95,7 +95,7 @@ class StreetPlanner:
         return {
             "point": field,
             "m": round(snap.distance_m, 1),
-            "osm_id": int(self.graph.arrays["edge_osm_way_id"][snap.across]),
+            "osm_id": int(self.graph.edge_osm_way_id[snap.across]),
             "lat": round(float(middle[1]), 7),
             "lon": round(float(middle[0]), 7),
         }
@@ -109,7 +109,7 @@ class StreetPlanner:
         """
         g = self.graph
         edges = [(snap.edge, snap.fraction)]
-        reverse = int(g.arrays["edge_reverse"][snap.edge])
+        reverse = int(g.edge_reverse[snap.edge])
         if reverse >= 0:
             edges.append((reverse, 1 - snap.fraction))
         seeds: list[Seed] = []
@@ -133,7 +133,7 @@ class StreetPlanner:
         if target.fraction >= origin.fraction:
             edge, start, end = origin.edge, origin.fraction, target.fraction
         else:
-            edge = int(g.arrays["edge_reverse"][origin.edge])
+            edge = int(g.edge_reverse[origin.edge])
             start, end = 1 - origin.fraction, 1 - target.fraction
             if edge < 0:
                 return None

@@ -30,9 +30,7 @@ class Router:
     def __init__(self, graph: StreetGraph, profiles: dict[str, Profile]) -> None:
         self.graph = graph
         self._profiles = profiles
-        engine = make_engine(
-            graph.node_count, graph.edge_u, graph.edge_v, graph.arrays["cch_order"]
-        )
+        engine = make_engine(graph.node_count, graph.edge_u, graph.edge_v, graph.cch_order)
         self.metrics = MetricStore(graph, profiles, engine)
         self.planner = StreetPlanner(graph, self.metrics)
         # The city's clock for naive depart times, as the compiled manifest records it.
