@@ -84,7 +84,7 @@ def jol_server(
     port = _free_port()
     log = settings.cache_dir() / "bench" / f"{name}-{port}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "jol.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     if graph_dir is not None:
         command += ["--graph", str(graph_dir)]
     with log.open("w") as out:

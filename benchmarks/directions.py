@@ -22,10 +22,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script from a checkout without `pip install -e`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jol.cli import ensure_graph
+from cli.main import ensure_graph
+from places import PlaceIndex
 from routing import directions
 from routing.errors import RoutingError
-from routing.places import PlaceIndex
 from routing.service import Router
 
 TARGET_P50_MS = 5.0

@@ -4,7 +4,7 @@
     python benchmarks/load.py --seconds 10 --threads 8 --max-requests 2000
     python benchmarks/load.py --runs clean    # the normal mix alone
 
-Starts `python -m jol.cli serve` on a free 127.0.0.1 port as a subprocess, waits
+Starts `python -m cli serve` on a free 127.0.0.1 port as a subprocess, waits
 for GET /api/v1/health, then sends a fixed, seeded mix of requests from this
 process with a bounded number of client threads until `--seconds` pass or
 `--max-requests` have been sent, and stops the server:

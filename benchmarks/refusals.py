@@ -33,9 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from graph_build.build import build_street_artifact
 from jol import settings
+from jol.cities import load_city
 from routing.costs import BLOCK_REASONS
 from routing.errors import RoutingError
 from routing.service import Router
+from services import load_services
 
 _PROFILE = "wheelchair_manual"
 _SLOPES = ("too_steep_up", "too_steep_down")
@@ -105,7 +107,7 @@ def _stretch(router: Router, block: dict) -> np.ndarray | None:
         return np.asarray(block["line"], dtype=np.float64)
     a = router.graph.arrays
     # Two pieces of a way start at each cut node (one each way): the blocked one is meant.
-    blocked = router._metrics_for(_PROFILE, None).costs.edge_blocked
+    blocked = router.metrics.get(_PROFILE, None).costs.edge_blocked
     bit = BLOCK_REASONS[block["reason"]]
     candidates = np.flatnonzero((a["edge_osm_way_id"] == block["osm_id"]) & (blocked & bit > 0))
     for edge in candidates:
@@ -126,7 +128,7 @@ def _pairs(router: Router, count: int, seed: int) -> list[tuple[tuple[float, flo
 
 
 def _run(router: Router, pairs: list, dem: _Srtm) -> dict:
-    limits = router._metrics_for(_PROFILE, None).profile.params
+    limits = router.metrics.get(_PROFILE, None).profile.params
     refused, reasons, checked, true_steep, at_snap, from_line = 0, Counter(), 0, 0, 0, 0
     started = time.perf_counter()
     for origin, target in pairs:
@@ -173,8 +175,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=200)
     parser.add_argument("--seed", type=int, default=10)
     args = parser.parse_args()
-    data = settings.data_dir()
-    osm, dems = data / settings.DEFAULT_OSM, [data / d for d in settings.DEFAULT_DEM]
+    city = load_city(settings.DEFAULT_CITY)
+    osm, dems = city.files("osm")[0], city.files("dem")
     dem = _Srtm(dems)
     results, pairs = {}, None
     for label, split in (("before (whole edges)", False), ("after (cut edges)", True)):
@@ -184,7 +186,7 @@ def main() -> None:
             osm, out, dems=dems, city="Almaty", split=split, progress=lambda _: None
         )
         built_s = time.perf_counter() - started
-        router = Router.load(out)
+        router = load_services(out).router
         pairs = pairs or _pairs(router, args.pairs, args.seed)
         results[label] = _run(router, pairs, dem)
         graph = manifest["graph"]

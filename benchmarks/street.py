@@ -35,11 +35,10 @@ import numpy as np
 from _jol_server import jol_server
 
 from jol import settings
+from jol.cities import load_city
 
-CITIES = {
-    "almaty": (settings.DEFAULT_OSM, settings.DEFAULT_DEM),
-    "oslo": ("osm-accessibility-fixtures/oslo-east-filtered.osm.pbf", ()),
-}
+# Each city's inputs are those of its data/<key>.toml (jol/cities.py).
+CITIES = {k: (load_city(k).paths("osm")[0], load_city(k).paths("dem")) for k in ("almaty", "oslo")}
 # networkx takes ~5 ms (Almaty) to ~20 ms (Oslo) a query: 200 pairs give a stable median.
 NETWORKX_SAMPLE = 200
 # One-to-many radii (metres) and sources per radius; the matrix is MATRIX_SIZE square.
@@ -78,8 +77,8 @@ def start(out: Path) -> dict:
     code = f"""
 import json, time
 t = time.perf_counter()
-from routing.service import Router
-r = Router.load({str(out)!r})
+from services import load_services
+r = load_services({str(out)!r})
 print(json.dumps({{"seconds": time.perf_counter() - t}}))
 """
     return _child(code)
@@ -126,7 +125,7 @@ def networkx_baseline(router, pairs, profile: str) -> tuple[list[float], list[fl
     """networkx shortest_path and Jol's engine on the same node pairs and weights."""
     import networkx as nx
 
-    metrics = router._metrics[profile]
+    metrics = router.metrics.get(profile)
     graph = _nx_graph(router, metrics.costs.edge_s)
     sample = [(u, v) for _, _, u, v in pairs[:NETWORKX_SAMPLE]]
     # Each engine in its own loop, so neither runs on caches the other just evicted.
@@ -285,14 +284,14 @@ def main() -> None:
     parser.add_argument("--cities", nargs="+", default=list(CITIES), choices=list(CITIES))
     parser.add_argument("--no-http", action="store_true")
     args = parser.parse_args()
-    from routing.service import Router
+    from services import load_services
 
     with tempfile.TemporaryDirectory(prefix="jol-bench-") as tmp:
         for city in args.cities:
             out = Path(tmp) / city
             built = build(city, out)
             started = start(out)
-            router = Router.load(out)
+            router = load_services(out).router
             profiles = [p["name"] for p in router.profiles()]
             pairs = _pairs(router, args.queries, seed=42)
             print(f"\n== {city}: {built['graph']['nodes']} nodes, {built['graph']['edges']} edges")

@@ -13,7 +13,7 @@ import time
 import networkx as nx
 import numpy as np
 
-from jol.cli import ensure_default_graph
+from cli.main import ensure_default_graph
 from routing.service import Router
 from routing.taxi.service import Taxi
 

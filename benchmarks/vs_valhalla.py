@@ -15,7 +15,7 @@ ends on the largest walkable component) go through:
 * Jol over HTTP: a real gunicorn server on 127.0.0.1 started here and stopped
   at the end.
 
-Both engines' routes are judged by one evaluator (`benchmarks/_osm_eval.py`)
+Both engines' routes are judged by one evaluator (`benchmarks/osm_eval.py`)
 that maps route geometry back onto the raw OSM nodes and ways. Per engine and
 profile it prints answered pairs, latency p50/p95 (milliseconds, over every
 call including "no route" answers), median route length (metres, over pairs
@@ -45,11 +45,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 if __package__ in (None, ""):  # run as a script from a checkout without `pip install -e`
     sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
-import _osm_eval
 import _valhalla
+import osm_eval
 from _jol_server import jol_server
 
 from jol import settings
+from jol.cities import load_city
 
 MIN_PAIR_M = 300.0
 MAX_PAIR_M = 4000.0
@@ -72,7 +73,11 @@ class City:
 
 CITIES = {
     "oslo": City("oslo", "osm-accessibility-fixtures/oslo-east-filtered.osm.pbf"),
-    "almaty": City("almaty", "almaty-osm-2012/almaty-2012.osm.pbf", settings.DEFAULT_DEM),
+    "almaty": City(
+        "almaty",
+        "almaty-osm-2012/almaty-2012.osm.pbf",
+        tuple(i.path for i in load_city("almaty").inputs if i.kind == "dem"),
+    ),
 }
 
 
@@ -93,13 +98,13 @@ class Run:
     profile: str
     latency_ms: list[float] = field(default_factory=list)
     answers: list[Answer | None] = field(default_factory=list)
-    facts: list[_osm_eval.RouteFacts | None] = field(default_factory=list)
+    facts: list[osm_eval.RouteFacts | None] = field(default_factory=list)
 
 
 # -- pairs -----------------------------------------------------------------------------------
 
 
-def sample_pairs(index: _osm_eval.OsmIndex, count: int, seed: int) -> np.ndarray:
+def sample_pairs(index: osm_eval.OsmIndex, count: int, seed: int) -> np.ndarray:
     """`count` pairs as [count, 2, 2] (origin/destination, lon/lat) in degrees.
 
     Straight-line distance between MIN_PAIR_M and MAX_PAIR_M, so every pair is
@@ -212,7 +217,7 @@ def run_engine(name: str, engine: Engine, profile: str, pairs: np.ndarray) -> Ru
     return run
 
 
-def evaluate(run: Run, index: _osm_eval.OsmIndex) -> None:
+def evaluate(run: Run, index: osm_eval.OsmIndex) -> None:
     run.facts = [None if a is None else index.evaluate(a.coordinates) for a in run.answers]
 
 
@@ -345,10 +350,10 @@ def _run_valhalla(config: Path, pairs: np.ndarray, memory: dict[str, float]) -> 
 
 def _run_jol(graph_dir: Path, pairs: np.ndarray, memory: dict[str, float]) -> dict:
     """Jol in-process on every profile; memory is the RSS growth from loading and routing."""
-    from routing.service import Router
+    from services import load_services
 
     before = _rss_mb(os.getpid())
-    router = Router.load(graph_dir)
+    router = load_services(graph_dir).router
     _KEEP_ALIVE.append(router)
     route = _jol_engine(router)
     runs: dict[tuple[str, str], Run] = {}
@@ -381,7 +386,7 @@ def bench_city(city: City, args: argparse.Namespace) -> list[Row]:
     pbf = _valhalla.repair_pbf(source, settings.cache_dir() / "valhalla" / city.name)
     config = _valhalla.build_tiles(pbf, settings.cache_dir() / "valhalla" / city.name)
     graph_dir = None if args.valhalla_only else _build_jol(city, pbf)
-    index = _osm_eval.OsmIndex(pbf)
+    index = osm_eval.OsmIndex(pbf)
     pairs = sample_pairs(index, args.pairs, args.seed)
     memory: dict[str, float] = {}
     runs = _run_valhalla(config, pairs, memory)

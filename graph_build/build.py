@@ -24,7 +24,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph_build.arrays import blank_node_row, graph_to_arrays
-from graph_build.artifact import (
+from graph_build.drive import build_drive
+from graph_build.elevation import Dem, directed_grades
+from graph_build.osm_io import prepare_osm_xml, scan_osm
+from graph_build.places import build_places, write_places
+from graph_build.split import split_long_edges
+from graph_build.street import load_pedestrian_graph
+from jol import settings
+from jol.artifact import (
     ARRAYS,
     ARTIFACT_FILES,
     INCLINE_DEM,
@@ -37,19 +44,14 @@ from graph_build.artifact import (
     sha256_file,
     verify_artifacts,
 )
-from graph_build.drive import build_drive
-from graph_build.elevation import Dem, directed_grades
-from graph_build.osm_io import prepare_osm_xml, scan_osm
-from graph_build.places import build_places, write_places
-from graph_build.split import split_long_edges
-from graph_build.street import load_pedestrian_graph
-from jol import settings
+from jol.cities import find_city
 
 
 def _inputs(osm: Path, dems: Sequence[Path]) -> list[dict]:
-    entries = [{"kind": "osm", "path": str(osm)}] + [{"kind": "dem", "path": str(p)} for p in dems]
+    entries: list[dict[str, object]] = [{"kind": "osm", "path": str(osm)}]
+    entries += [{"kind": "dem", "path": str(p)} for p in dems]
     for entry in entries:
-        path = Path(entry["path"])
+        path = Path(str(entry["path"]))
         if not path.is_file():
             raise FileNotFoundError(f"input file not found: {path}")
         entry["sha256"] = sha256_file(path)
@@ -168,11 +170,16 @@ def build_street_artifact(
     *,
     dems: Sequence[Path] = (),
     city: str = "",
+    time_zone: str | None = None,
+    city_names: dict[str, str] | None = None,
     force: bool = False,
     split: bool = True,
     progress: Callable[[str], None] = print,
 ) -> dict:
     """Compile `osm` (and optional DEM tiles) into `out_dir`; returns the manifest.
+
+    `city`, `time_zone` (IANA) and `city_names` (per language) describe the city
+    (jol/cities.py reads them from data/<city>.toml) and go into the manifest.
 
     Skips the work and returns the existing manifest when the artifact is
     current (same input hashes, intact files) unless `force`. With a DEM, long
@@ -183,7 +190,11 @@ def build_street_artifact(
     osm, out_dir = Path(osm), Path(out_dir)
     inputs = _inputs(osm, [Path(p) for p in dems])
     max_piece_m = settings.EDGE_MAX_PIECE_M if split and dems else 0.0
-    if not force and artifact_is_current(out_dir, inputs, max_piece_m):
+    if (
+        not force
+        and artifact_is_current(out_dir, inputs, max_piece_m)
+        and _same_city(out_dir, time_zone, city_names)
+    ):
         progress(f"artifact in {out_dir} is current; nothing to build")
         return json.loads((out_dir / MANIFEST).read_text())
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -209,11 +220,14 @@ def build_street_artifact(
     write_places(build_places(osm), out_dir)
     progress("drive graph for Invataxi (one-way streets, turn restrictions)")
     drive = build_drive(prepared.xml_path, osm, out_dir)
-    np.savez(out_dir / ARRAYS, **arrays)
+    # numpy's stub types savez's keyword arrays as bool.
+    np.savez(out_dir / ARRAYS, **arrays)  # type: ignore[arg-type]
     (out_dir / VOCAB).write_text(json.dumps(vocab, ensure_ascii=False))
     manifest = {
         "format_version": settings.ARTIFACT_FORMAT_VERSION,
         "city": city,
+        "time_zone": time_zone,
+        "city_names": city_names or {},
         "built_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "build_seconds": round(time.perf_counter() - started, 2),
         "inputs": inputs,
@@ -295,8 +309,34 @@ def rebuild_from_manifest(out_dir: Path, *, progress: Callable[[str], None] = pr
     progress(f"compiled graph in {out_dir} is {reason}; rebuilding from its recorded inputs")
     osm, dems = _recorded_inputs(manifest, manifest_path)
     return build_street_artifact(
-        osm, out_dir, dems=dems, city=manifest.get("city", ""), force=True, progress=progress
+        osm,
+        out_dir,
+        dems=dems,
+        city=manifest.get("city", ""),
+        **_city_description(manifest),
+        force=True,
+        progress=progress,
     )
+
+
+def _city_description(manifest: dict) -> dict:
+    """The time zone and names a rebuilt manifest carries: the old manifest's, or, for one
+    written before manifests held them (format 6), those of its city's data file."""
+    if "time_zone" in manifest:
+        return {"time_zone": manifest["time_zone"], "city_names": manifest.get("city_names")}
+    known = find_city(str(manifest.get("city", "")))
+    if known is None:
+        return {"time_zone": None, "city_names": None}
+    return {"time_zone": known.time_zone, "city_names": known.names}
+
+
+def _same_city(out_dir: Path, time_zone: str | None, city_names: dict[str, str] | None) -> bool:
+    """Whether the built manifest describes the city as the caller does: a changed time
+    zone or names (data/<city>.toml) rebuilds, as a changed input does. A caller that
+    states neither (None) accepts what was built."""
+    manifest = json.loads((out_dir / MANIFEST).read_text())
+    same_zone = time_zone is None or manifest.get("time_zone") == time_zone
+    return same_zone and (city_names is None or manifest.get("city_names") == city_names)
 
 
 def _rebuildable_manifest(out_dir: Path, problem: str) -> dict:

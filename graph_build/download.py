@@ -124,6 +124,7 @@ def download_osm(
     if bbox is not None:
         area_filters = [_bbox_filter(bbox)]
     else:
+        assert place is not None  # exactly one of the two, checked above
         area_filters = [_poly_filter(poly) for poly in _place_polygons(place)]
 
     query = _overpass_query(area_filters)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import re
 
-# Tri-state codes stored in int8 arrays.
-YES, NO, UNKNOWN = 1, 0, -1
+# Tri-state codes stored in int8 arrays: the artifact contract defines them.
+from jol.artifact import NO, UNKNOWN, YES
 
 # Kerb words to heights in centimetres (OSM wiki "Key:kerb"; kerb:height wins).
 KERB_HEIGHT_CM = {"flush": 0.0, "no": 0.0, "lowered": 3.0, "rolled": 10.0, "raised": 15.0}

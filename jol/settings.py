@@ -28,22 +28,11 @@ def cache_dir() -> Path:
     return _env_path("JOL_CACHE_DIR", REPO_ROOT / "build")
 
 
-# Default city: Almaty. Paths are relative to data_dir().
-DEFAULT_CITY = "Almaty"
-DEFAULT_OSM = "almaty-osm-2012/almaty-2012-clean.osm.bz2"
-DEFAULT_DEM = ("almaty-dem/N43E076.hgt", "almaty-dem/N43E077.hgt")
-DEFAULT_GTFS = ("almaty-transit/almaty_gtfs.zip",)
+# The city `jol build` compiles with no flags: the key of its data/<key>.toml
+# (jol/cities.py). What a city is (names, time zone, inputs) is data, not settings.
+DEFAULT_CITY = "almaty"
 DEFAULT_GRAPH_NAME = "almaty"
 DEPART_YEARS = (1950, 2100)  # where the solar formulas hold; other years are refused
-# IANA time zone per compiled city (manifest "city", lower case), so a naive
-# depart time is read as the city's clock; other cities use mean solar time.
-CITY_TIME_ZONES = {
-    "almaty": "Asia/Almaty",
-    "oslo": "Europe/Oslo",
-    "helsinki": "Europe/Helsinki",
-    "herrenberg": "Europe/Berlin",
-    "atlanta": "America/New_York",
-}
 
 
 def default_graph_dir() -> Path:
@@ -53,8 +42,9 @@ def default_graph_dir() -> Path:
 
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
 # 5: places hold street addresses; 6: long edges cut, node access arrays;
-# 7: no vertex repeated at a cut point; 8: drive graph.
-ARTIFACT_FORMAT_VERSION = 8
+# 7: no vertex repeated at a cut point; 8: drive graph;
+# 9: the manifest holds the city's time zone and names.
+ARTIFACT_FORMAT_VERSION = 9
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second
@@ -146,7 +136,7 @@ LANGUAGES = ("ru", "kk", "en")
 # whole extract (whose edges are mostly empty steppe and mountains).
 MAP_INITIAL_VIEW_SHARE = 0.8
 
-# Named places (graph_build/places.py writes, routing/places.py reads).
+# Named places (graph_build/places.py writes, places/index.py reads).
 PLACES_FILENAME = "places.parquet"
 # Longest search text accepted, in characters; longer is a client error, not a search.
 PLACES_MAX_QUERY_CHARS = 100

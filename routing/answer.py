@@ -12,8 +12,7 @@ import math
 
 import numpy as np
 
-from graph_build.artifact import INCLINE_TAG
-from graph_build.tags import NO, UNKNOWN, YES
+from jol.artifact import INCLINE_TAG, NO, UNKNOWN, YES
 from routing.costs import BLOCK_REASONS, Costs
 from routing.geometry import cut_polyline
 from routing.graph import StreetGraph

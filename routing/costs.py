@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph_build.artifact import INCLINE_UNKNOWN
-from graph_build.tags import NO, UNKNOWN, YES
+from jol.artifact import INCLINE_UNKNOWN, NO, UNKNOWN, YES
 from routing.graph import StreetGraph
 from routing.profiles import IMPASSABLE, Profile
 

@@ -13,6 +13,9 @@ import math
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from jol import settings
+from routing.errors import RoutingError
+
 # The sun's upper edge on the horizon, refraction included: sunset and sunrise.
 SUNSET_ALTITUDE_DEG = -0.833
 _J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
@@ -65,3 +68,39 @@ def local_zone(name: str | None, lon: float) -> tuple[tzinfo, str]:
 def localise(when: datetime, zone: tzinfo) -> datetime:
     """`when` as an aware time: a naive one is read as the city's local time."""
     return when.replace(tzinfo=zone) if when.tzinfo is None else when
+
+
+def conditions_at(
+    depart_at: datetime | None, origin: tuple[float, float], time_zone: str | None
+) -> dict | None:
+    """Local departure time and daylight at the origin; None without a depart time.
+
+    A naive `depart_at` is read on the city's clock (`time_zone`, from the
+    compiled manifest), else on mean solar time at the origin.
+    """
+    if depart_at is None:
+        return None
+    first, last = settings.DEPART_YEARS
+    if not first <= depart_at.year <= last:
+        raise RoutingError(
+            "invalid_request",
+            f"depart_at must be between the years {first} and {last}",
+            {"field": "depart_at"},
+        )
+    zone, zone_name = local_zone(time_zone, origin[1])
+    when = localise(depart_at, zone)
+    altitude = sun_altitude_deg(when, *origin)
+    return {
+        "depart_at": when.isoformat(),
+        "time_zone": zone_name,
+        "sun_altitude_deg": round(altitude, 1),
+        "daylight": altitude > SUNSET_ALTITUDE_DEG,
+    }
+
+
+def add_arrival(conditions: dict, duration_s: float, destination: tuple[float, float]) -> None:
+    """Add the arrival time and whether it is still light at the destination."""
+    arrive = datetime.fromisoformat(conditions["depart_at"]) + timedelta(seconds=duration_s)
+    altitude = sun_altitude_deg(arrive, *destination)
+    conditions["arrive_at"] = arrive.isoformat(timespec="seconds")
+    conditions["daylight_at_arrival"] = altitude > SUNSET_ALTITUDE_DEG

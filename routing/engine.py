@@ -112,6 +112,10 @@ class Metric(Protocol):
         """Set the cost of `edges` to `cost_s` (seconds, inf = impassable) in place."""
         ...
 
+    def retire(self) -> None:
+        """Take the metric out of service: caches holding objects built on it drop them."""
+        ...
+
 
 class Engine(Protocol):
     """The graph's search structure; `metric` customises it for one cost vector."""
@@ -248,10 +252,21 @@ class _Held:
         self.metric._count_queries(-1)
 
 
+# Bumped whenever a metric is retired; each thread purges its cache when it sees a new value.
+_retirements = [0]
+_retirements_lock = threading.Lock()
+
+
 def _thread_cache() -> OrderedDict[tuple[int, str], _Held]:
     cache = getattr(_thread_queries, "cache", None)
     if cache is None:
         cache = _thread_queries.cache = OrderedDict()
+        _thread_queries.seen = _retirements[0]
+    if _thread_queries.seen != _retirements[0]:
+        # Only this thread may free its query objects: it drops those of retired metrics here.
+        _thread_queries.seen = _retirements[0]
+        for key in [k for k, held in cache.items() if held.metric.retired]:
+            del cache[key]
     return cache
 
 
@@ -294,8 +309,20 @@ class CchMetric:
         self._node_count = edges.node_count
         self._local: _LocalSearch | None = None
         self._live_queries = 0
+        self.retired = False
         # Reentrant: a cache entry's __del__ may run while this thread holds the lock.
         self._lock = threading.RLock()
+
+    @property
+    def live_queries(self) -> int:
+        """Query objects alive on this metric, in every thread's cache or in a running call."""
+        return self._live_queries
+
+    def retire(self) -> None:
+        """Mark this metric out of service: each thread frees its query objects on it soon."""
+        self.retired = True
+        with _retirements_lock:
+            _retirements[0] += 1
 
     def _count_queries(self, delta: int) -> None:
         with self._lock:
@@ -483,6 +510,11 @@ class DijkstraMetric:
         self._n, self._all_tail, self._all_head = n, np.asarray(tail), np.asarray(head)
         self._edges = _Finite(n, self._all_tail, self._all_head, np.asarray(weights, np.int64))
         self._lock = threading.Lock()
+        self.retired = False
+
+    def retire(self) -> None:
+        """Mark this metric out of service (it holds no per-thread objects to free)."""
+        self.retired = True
 
     def shortest_path(self, sources: Sequence[Seed], targets: Sequence[Seed]) -> PathResult | None:
         src, dst = _seeds(sources), _seeds(targets)

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-_STATUS = {
-    "invalid_request": 400,
-    "unknown_profile": 400,
-    "invalid_override": 400,
-    "outside_area": 422,
-    "no_accessible_route": 422,
-    "no_kerbside": 422,  # Invataxi: nowhere the vehicle may stop that the passenger can reach
-    "no_drive_route": 422,
-    "artifact_invalid": 503,
+# Every code routing raises and its kind: "client" (the request cannot be answered as
+# asked: fix the request) or "data" (the compiled data is at fault: rebuild it). How an
+# interface says it (an HTTP status in web/errors.py, an exit code in the CLI) is the
+# interface's business.
+ERROR_KINDS = {
+    "invalid_request": "client",
+    "unknown_profile": "client",
+    "invalid_override": "client",
+    "outside_area": "client",
+    "no_accessible_route": "client",
+    "no_kerbside": "client",  # Invataxi: nowhere the vehicle may stop that the passenger can reach
+    "no_drive_route": "client",
+    "request_too_large": "client",  # Invataxi: a matrix over its cell limit
+    "artifact_invalid": "data",
 }
 
 
 class RoutingError(Exception):
     """A request routing cannot answer; `code` is stable and machine-readable.
 
-    `http_status` is what an HTTP layer should answer with; `details` carries
+    `kind` is "client" or "data" (see ERROR_KINDS); `details` carries
     structured context (for `no_accessible_route`: ``details["blocking"]``).
     """
 
@@ -26,7 +31,7 @@ class RoutingError(Exception):
         self.code = code
         self.message = message
         self.details = details or {}
-        self.http_status = _STATUS.get(code, 400)
+        self.kind = ERROR_KINDS.get(code, "client")
 
     def to_dict(self) -> dict:
         """The error body every interface returns: ``{"error": {code, message, details}}``."""

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from graph_build.artifact import (
+from jol.artifact import (
     ARRAYS,
     MANIFEST,
+    STREET_ARRAYS,
     VOCAB,
     ManifestError,
     read_manifest,
@@ -26,7 +27,79 @@ class StreetGraph:
     ``highway`` (== ``edge_highway``) and so on; every array of ``street.npz``
     is available as ``graph.arrays[name]``. Lengths in metres, heights in
     centimetres, grades in percent, coordinates in degrees.
+
+    The arrays' names and dtypes are the artifact contract's
+    (`jol.artifact.STREET_ARRAYS`); each is also a typed attribute.
     """
+
+    node_lat: np.ndarray
+    node_lon: np.ndarray
+    node_osmid: np.ndarray
+    node_has_kerb: np.ndarray
+    node_kerb_height_cm: np.ndarray
+    node_kerb_kind: np.ndarray
+    node_is_crossing: np.ndarray
+    node_crossing_signals: np.ndarray
+    node_crossing_markings: np.ndarray
+    node_sound: np.ndarray
+    node_vibration: np.ndarray
+    node_button: np.ndarray
+    node_tactile: np.ndarray
+    node_barrier: np.ndarray
+    node_wheelchair: np.ndarray
+    node_is_elevator: np.ndarray
+    node_is_entrance: np.ndarray
+    node_entrance: np.ndarray
+    node_automatic_door: np.ndarray
+    node_step_count: np.ndarray
+    node_access: np.ndarray
+    node_foot: np.ndarray
+    node_foot_access: np.ndarray
+    node_level: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_length_m: np.ndarray
+    edge_osm_way_id: np.ndarray
+    edge_reversed: np.ndarray
+    edge_highway: np.ndarray
+    edge_footway: np.ndarray
+    edge_name: np.ndarray
+    edge_surface: np.ndarray
+    edge_smoothness: np.ndarray
+    edge_width_m: np.ndarray
+    edge_lit: np.ndarray
+    edge_wheelchair: np.ndarray
+    edge_is_steps: np.ndarray
+    edge_step_count: np.ndarray
+    edge_handrail: np.ndarray
+    edge_ramp: np.ndarray
+    edge_is_crossing: np.ndarray
+    edge_crossing_signals: np.ndarray
+    edge_crossing_markings: np.ndarray
+    edge_sound: np.ndarray
+    edge_vibration: np.ndarray
+    edge_tactile: np.ndarray
+    edge_kerb_height_cm: np.ndarray
+    edge_has_kerb: np.ndarray
+    edge_is_road: np.ndarray
+    edge_sidewalk: np.ndarray
+    edge_sidewalk_separate: np.ndarray
+    edge_incline_tag_pct: np.ndarray
+    edge_incline_tag_dir: np.ndarray
+    edge_is_elevator: np.ndarray
+    geom_lon: np.ndarray
+    geom_lat: np.ndarray
+    geom_offsets: np.ndarray
+    edge_grade_pct: np.ndarray
+    edge_max_up_pct: np.ndarray
+    edge_max_down_pct: np.ndarray
+    edge_ascent_m: np.ndarray
+    edge_descent_m: np.ndarray
+    edge_incline_source: np.ndarray
+    node_elev_m: np.ndarray
+    node_component: np.ndarray
+    edge_reverse: np.ndarray
+    cch_order: np.ndarray
 
     def __init__(
         self, directory: Path, manifest: dict, arrays: dict[str, np.ndarray], vocab: dict
@@ -35,8 +108,15 @@ class StreetGraph:
         self.manifest = manifest
         self.arrays = arrays
         self.vocab: dict[str, list[str]] = vocab
-        for name, values in arrays.items():
-            setattr(self, name, values)
+        missing = [name for name in STREET_ARRAYS if name not in arrays]
+        if missing:
+            raise RoutingError(
+                "artifact_invalid",
+                f"compiled graph in {directory} lacks arrays {', '.join(missing)}; rebuild it",
+                {"path": str(directory), "files": [ARRAYS]},
+            )
+        for name in STREET_ARRAYS:
+            setattr(self, name, arrays[name])
         self.highway = arrays["edge_highway"]
         self.is_steps = arrays["edge_is_steps"]
         self.node_count = len(arrays["node_lat"])

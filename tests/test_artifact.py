@@ -21,9 +21,9 @@ import pytest
 import requests
 from conftest import city_graph_dir
 
-from graph_build.artifact import ARRAYS, MANIFEST, VOCAB, verify_artifacts
 from graph_build.build import build_street_artifact, rebuild_from_manifest
 from jol import settings
+from jol.artifact import ARRAYS, MANIFEST, VOCAB, verify_artifacts
 from routing.errors import RoutingError
 from routing.graph import StreetGraph
 from routing.service import Router
@@ -73,7 +73,7 @@ def _mtimes(folder: Path) -> dict[str, int]:
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "jol.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -176,7 +176,7 @@ def test_cli_serve_rebuilds_a_damaged_graph(graph_copy: Path, tmp_path: Path) ->
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
-                *(sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph_copy)),
+                *(sys.executable, "-m", "cli", "serve", "--graph", str(graph_copy)),
                 *("--host", "127.0.0.1", "--port", str(port)),
             ],
             cwd=settings.REPO_ROOT,

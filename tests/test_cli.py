@@ -23,8 +23,8 @@ import requests
 import responses
 from web_fixtures import ALMATY_FROM, ALMATY_TO
 
+from cli.main import main
 from jol import settings
-from jol.cli import main
 from routing.errors import RoutingError
 from routing.profiles import PARAMETERS, load_profiles
 
@@ -83,7 +83,7 @@ def _free_port() -> int:
 def test_serve_with_a_missing_graph_says_so_in_one_line(tmp_path: Path) -> None:
     """A subprocess, as a person runs it: the old code exec'd gunicorn into a traceback."""
     graph = tmp_path / "nowhere"
-    command = [sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph)]
+    command = [sys.executable, "-m", "cli", "serve", "--graph", str(graph)]
     done = subprocess.run(
         [*command, "--port", str(_free_port())],
         capture_output=True,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from graph_build.tags import NO
+from jol.artifact import NO
 from routing import daylight
 from routing.service import Router
 

@@ -198,7 +198,7 @@ def _metres(a: list, b: list) -> float:
 
 @pytest.mark.parametrize("lang", ["ru", "kk"])
 def test_russian_and_kazakh_have_no_english_words(lang: str) -> None:
-    from routing.places import PlaceIndex
+    from places import PlaceIndex
 
     for city in ("oslo", "almaty"):
         places = PlaceIndex.load(city_router(city).graph.directory)
@@ -305,7 +305,7 @@ def test_landmarks_are_the_nearest_named_places_at_turns() -> None:
     judged from the places file read with pyarrow, not through PlaceIndex."""
     import pyarrow.parquet as pq
 
-    from routing.places import PlaceIndex
+    from places import PlaceIndex
 
     router = city_router("oslo")
     table = pq.read_table(router.graph.directory / settings.PLACES_FILENAME).to_pydict()

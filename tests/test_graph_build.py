@@ -103,7 +103,7 @@ def test_route_answer_is_consistent(almaty) -> None:
 
 def _jol(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "jol.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120
     )
 
 

@@ -27,9 +27,9 @@ from web_fixtures import (
     chromium_binary,
 )
 
-from jol.cli import main
+from cli.main import main
 from routing.errors import RoutingError
-from web.html_map import _Text
+from web.html_map import MapText
 
 pytest_plugins = ["web_fixtures"]
 
@@ -98,7 +98,7 @@ def test_api_html_map_is_self_contained_and_in_the_language(
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     page = response.get_data(as_text=True)
     _assert_self_contained(page)
-    t = _Text(lang)
+    t = MapText(lang)
     assert f'<html lang="{lang}">' in page
     text = "".join(_parse(page).text)
     for key in ("html_title", "summary_distance", "warnings_heading", "barriers_heading"):
@@ -144,7 +144,7 @@ def test_cli_html_map_of_a_route(tmp_path: Path, answer: dict) -> None:
     assert '<html lang="kk">' in page
     text = "".join(_parse(page).text)
     for barrier in _barriers(answer):
-        assert _Text("kk").barrier(barrier) in text
+        assert MapText("kk").barrier(barrier) in text
 
 
 def test_cli_html_map_of_a_failure_lists_what_blocks(
@@ -163,7 +163,7 @@ def test_cli_html_map_of_a_failure_lists_what_blocks(
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "no_accessible_route"
     page = out.read_text(encoding="utf-8")
     _assert_self_contained(page)
-    t = _Text("ru")
+    t = MapText("ru")
     text = "".join(_parse(page).text)
     assert t("blocking_heading") in text and t("error_no_accessible_route") in text
     for barrier in blocking:
@@ -237,7 +237,7 @@ def test_html_map_draws_the_route_offline_in_chromium(
     circles = driver.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive[stroke='#b00020']")
     assert len(circles) == len(barriers)
     region = driver.find_element(By.CSS_SELECTOR, "[role=region]")
-    assert region.get_attribute("aria-label") == _Text("ru")("map_label")
+    assert region.get_attribute("aria-label") == MapText("ru")("map_label")
 
     # A popup opens with the barrier's words: folium's popups work without jQuery.
     driver.execute_script(
@@ -250,7 +250,7 @@ def test_html_map_draws_the_route_offline_in_chromium(
             "return p && p.textContent.trim();"
         )
     )
-    assert popup_text in {_Text("ru").barrier(b) for b in barriers}
+    assert popup_text in {MapText("ru").barrier(b) for b in barriers}
 
     # Requests of this page only (the browser's own chrome:// pages log theirs too).
     events = _network_events(driver)

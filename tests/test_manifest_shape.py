@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CITIES, city_graph_dir
+from conftest import city_graph_dir
 
-from graph_build.artifact import MANIFEST, ManifestError, read_manifest, verify_artifacts
+from cli.main import main
 from jol import settings
-from jol.cli import main
+from jol.artifact import MANIFEST, ManifestError, read_manifest, verify_artifacts
+from jol.cities import load_city
 from routing.errors import RoutingError
 
 # Shapes that say nothing usable about the inputs: nothing can be rebuilt from them.
@@ -88,7 +89,7 @@ def test_cli_serve_refuses_a_hopeless_manifest(graph_copy: Path, shape: str) -> 
     """A subprocess: were the manifest accepted, `serve` would exec gunicorn."""
     _write(graph_copy, HOPELESS[shape])
     done = subprocess.run(
-        [sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph_copy), "--port", "1"],
+        [sys.executable, "-m", "cli", "serve", "--graph", str(graph_copy), "--port", "1"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -117,8 +118,8 @@ def test_cli_build_replaces_a_hopeless_manifest(
 ) -> None:
     """`jol build` knows its inputs from its flags, so a bad manifest is simply rebuilt."""
     _write(graph_copy, HOPELESS[shape])
-    osm, _ = CITIES["herrenberg"]
-    assert main(["build", "--osm", str(settings.data_dir() / osm), "--out", str(graph_copy)]) == 0
+    osm = load_city("herrenberg").files("osm")[0]
+    assert main(["build", "--osm", str(osm), "--out", str(graph_copy)]) == 0
     assert json.loads(capsys.readouterr().out)["out"] == str(graph_copy)
     manifest = read_manifest(graph_copy)
     assert verify_artifacts(graph_copy, manifest) == []

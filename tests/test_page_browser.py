@@ -134,7 +134,7 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from routing.places import PlaceIndex
+    from places import PlaceIndex
 
     ru = _i18n()["ru"]
     _open(browser, live_server + "/", fresh=True)

@@ -19,7 +19,7 @@ from graph_build.places import (
     write_places,
 )
 from jol import settings
-from routing.places import PlaceIndex, normalize
+from places import PlaceIndex, normalize
 
 ALMATY_OSM = settings.data_dir() / "almaty-osm-2012" / "almaty-2012-clean.osm.bz2"
 ALMATY_PBF = settings.data_dir() / "almaty-osm-2012" / "almaty-2012.osm.pbf"

@@ -29,13 +29,13 @@ from conftest import city_router
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from graph_build.artifact import INCLINE_UNKNOWN
-from graph_build.tags import NO, YES
+from jol.artifact import INCLINE_UNKNOWN, NO, YES
 from routing.costs import BLOCK_REASONS
-from routing.errors import _STATUS as DOCUMENTED_CODES
+from routing.errors import ERROR_KINDS as DOCUMENTED_CODES
 from routing.errors import RoutingError
 from routing.profiles import IMPASSABLE
 from routing.service import Router
+from web.errors import routing_status
 
 CITIES = ("oslo", "almaty")
 EXAMPLES = 150
@@ -258,7 +258,7 @@ def _params(router: Router, profile: str, overrides: dict) -> dict:
 def check_refusal(error: RoutingError) -> None:
     assert error.code in DOCUMENTED_CODES
     assert error.code in ("outside_area", "no_accessible_route"), error.to_dict()
-    assert error.http_status == 422
+    assert routing_status(error) == 422
     if error.code == "no_accessible_route":
         details = error.details
         assert details["reason"] in ("blocked", "not_connected")

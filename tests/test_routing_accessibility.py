@@ -11,6 +11,7 @@ import pytest
 
 from routing.errors import RoutingError
 from routing.service import Router
+from web.errors import routing_status
 
 WHEELED = ("wheelchair_manual", "wheelchair_electric", "pram")
 
@@ -156,7 +157,7 @@ def test_no_accessible_route_names_a_real_blocking_barrier(oslo: Router) -> None
         if error is None:
             continue
         assert error.code == "no_accessible_route"
-        assert error.http_status == 422
+        assert routing_status(error) == 422
         if error.details["reason"] == "not_connected":  # an island no way reaches, steps or not
             assert error.details["blocking"] == []
             continue
@@ -223,8 +224,8 @@ def test_cch_and_dijkstra_agree(oslo: Router) -> None:
     from routing.engine import DijkstraEngine
 
     g = oslo.graph
-    cost = oslo._metrics["wheelchair_manual"].costs.edge_s
-    cch = oslo._metrics["wheelchair_manual"].metric
+    cost = oslo.metrics.get("wheelchair_manual").costs.edge_s
+    cch = oslo.metrics.get("wheelchair_manual").metric
     plain = DijkstraEngine(g.node_count, g.edge_u, g.edge_v).metric(cost)
     rng = np.random.default_rng(9)
     compared = 0
@@ -252,7 +253,7 @@ def test_override_metrics_evicted_by_one_thread_after_use_in_another(almaty: Rou
     import gc
     import threading
 
-    from routing import service
+    from routing.metrics import OVERRIDE_CACHE_SIZE
 
     origin, target = (43.2380, 76.9450), (43.2440, 76.9560)
     answers: list[dict] = []
@@ -270,12 +271,12 @@ def test_override_metrics_evicted_by_one_thread_after_use_in_another(almaty: Rou
     worker = threading.Thread(target=keep_alive_worker)
     worker.start()
     asked.wait(timeout=60)
-    for step in range(service._OVERRIDE_CACHE_SIZE + 2):  # evict the worker's metric here
+    for step in range(OVERRIDE_CACHE_SIZE + 2):  # evict the worker's metric here
         ask(13.0 + step / 10)
     gc.collect()
     evicted.set()
     worker.join()
-    assert len(answers) == service._OVERRIDE_CACHE_SIZE + 3
+    assert len(answers) == OVERRIDE_CACHE_SIZE + 3
     assert all(a["routes"][0]["distance_m"] > 0 for a in answers)
 
 
@@ -342,7 +343,7 @@ def test_bad_input_gets_a_clear_error(
     with pytest.raises(RoutingError) as raised:
         almaty.route(origin, target, profile, overrides)
     assert raised.value.code == code
-    assert raised.value.http_status == status
+    assert routing_status(raised.value) == status
     assert raised.value.message
     body = raised.value.to_dict()
     assert set(body["error"]) == {"code", "message", "details"}

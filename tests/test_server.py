@@ -62,7 +62,7 @@ def _free_port() -> int:
 
 
 def _serve_command(graph: Path, port: int) -> list[str]:
-    serve = [sys.executable, "-m", "jol.cli", "serve", "--graph", str(graph)]
+    serve = [sys.executable, "-m", "cli", "serve", "--graph", str(graph)]
     return [*serve, "--host", HOST, "--port", str(port)]
 
 

@@ -89,10 +89,10 @@ def test_a_point_by_a_flight_snaps_at_its_own_end(city: str) -> None:
     """Where the nearest usable way is at the far end, the point snaps at its own end or the
     route says it was moved across the flight."""
     router = city_router(city)
-    metrics = router._metrics_for("wheelchair_manual", None)
+    metrics = router.metrics.get("wheelchair_manual", None)
     cases = 0
     for _, near_u, _, u, v in _flight_ends(router, 300, seed=5):
-        plain = router._snapper.snap(*near_u, metrics.usable)
+        plain = router.planner.snapper.snap(*near_u, metrics.usable)
         if plain is None:
             continue
         own, far = _node(router, u), _node(router, v)

@@ -17,11 +17,13 @@ from hypothesis import HealthCheck
 
 from graph_build.drive import NO_STOP_CLASSES, read_restrictions
 from jol import settings
+from jol.cities import load_city
 from routing.errors import RoutingError
 from routing.taxi.drive import DrivePoint
 from routing.taxi.kerb import kerbside
 from routing.taxi.service import Taxi
 from web.app import create_app
+from web.errors import routing_status
 
 pytest_plugins = ["web_fixtures"]
 
@@ -146,7 +148,7 @@ def test_one_way_street_forces_a_loop(taxi: Taxi) -> None:
 
 def test_tagged_turn_restriction_is_obeyed(taxi: Taxi) -> None:
     d = taxi.drive
-    osm = settings.data_dir() / settings.DEFAULT_OSM
+    osm = load_city(settings.DEFAULT_CITY).files("osm")[0]
     ways, ends = d.a["edge_osm_way_id"], d.a["edge_u"]
     node_osm = d.a["node_osm_id"]
     banned_taken = 0
@@ -180,7 +182,7 @@ def test_only_turn_restrictions_leave_one_way_on(taxi: Taxi) -> None:
     ways, node_osm = d.a["edge_osm_way_id"], d.a["node_osm_id"]
     checked = 0
     for kind, from_way, via, to_way in read_restrictions(
-        settings.data_dir() / settings.DEFAULT_OSM
+        load_city(settings.DEFAULT_CITY).files("osm")[0]
     ):
         via_nodes = np.flatnonzero(node_osm == via)
         if not kind.startswith("only_") or not len(via_nodes):
@@ -400,7 +402,7 @@ def test_big_matrices_answer_durations_only_unless_distances_are_asked(taxi: Tax
     assert answer["annotations"] == ["duration"] and "distances" not in answer
     with pytest.raises(RoutingError) as refused:
         taxi.matrix({"locations": locations, "annotations": ["duration", "distance"]})
-    assert refused.value.http_status == 413
+    assert routing_status(refused.value) == 413
 
 
 def test_the_pages_trip_needs_no_key_and_only_the_option(keyed_client: Any, client: Any) -> None:
@@ -432,7 +434,7 @@ def test_jol_taxi_reads_and_writes_the_api_json(
 ) -> None:
     import json
 
-    from jol.cli import main
+    from cli.main import main
 
     request = tmp_path / "matrix.json"
     request.write_text(json.dumps(MATRIX))
@@ -447,7 +449,7 @@ def test_more_than_500_x_500_cells_is_413_even_with_many_locations(taxi: Taxi) -
     locations = _loc([CENTRE[i % len(CENTRE)] for i in range(1200)])
     with pytest.raises(RoutingError) as refused:
         taxi.matrix({"locations": locations})
-    assert refused.value.http_status == 413
+    assert routing_status(refused.value) == 413
     few = taxi.matrix({"locations": locations, "sources": [0, 1], "destinations": [2, 3]})
     assert len(few["durations"]) == 2 and len(few["durations"][0]) == 2
 
@@ -463,7 +465,7 @@ def test_plan_refuses_reversed_windows_and_duplicate_ids(taxi: Taxi, change: str
         body["bookings"][1]["id"] = body["bookings"][0]["id"]
     with pytest.raises(RoutingError) as refused:
         taxi.plan(body)
-    assert refused.value.code == "invalid_request" and refused.value.http_status == 400
+    assert refused.value.code == "invalid_request" and routing_status(refused.value) == 400
 
 
 def test_a_door_is_served_from_the_kerb_on_its_side_of_a_two_way_street(taxi: Taxi) -> None:

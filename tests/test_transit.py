@@ -441,7 +441,7 @@ ATLANTA_OSM = MARTA.parent / "cobb-county.filtered.osm.bz2"
 
 def _jol(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "jol.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=600,

@@ -55,7 +55,7 @@ def _ensure_built(graph_dir: Path) -> Path:
     if graph_dir != settings.default_graph_dir():
         pytest.fail(f"JOL_GRAPH_DIR={graph_dir} holds no compiled graph; run `jol build`")
     # Same command a person runs; it skips work when the artifact is current.
-    subprocess.run([sys.executable, "-m", "jol.cli", "build"], check=True, cwd=settings.REPO_ROOT)
+    subprocess.run([sys.executable, "-m", "cli", "build"], check=True, cwd=settings.REPO_ROOT)
     return graph_dir
 
 
@@ -66,14 +66,14 @@ def router(request: pytest.FixtureRequest) -> Any:
     Shares tests/conftest.py's `almaty` Router when it exists, so the graph is
     loaded once per session and rebuilt there when its inputs change.
     """
-    from routing.service import Router
+    from services import load_services
 
     if not os.environ.get("JOL_GRAPH_DIR"):
         try:
             return request.getfixturevalue("almaty")
         except pytest.FixtureLookupError:
             pass
-    return Router.load(_ensure_built(compiled_graph_dir()))
+    return load_services(_ensure_built(compiled_graph_dir())).router
 
 
 @pytest.fixture(scope="session")

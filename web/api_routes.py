@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from basemap import grid_bbox
 from jol import settings
-from routing.basemap import grid_bbox
 from web import directions as spoken
 from web import params
 from web.downloads import route_geojson, route_gpx, route_map_html

@@ -1,7 +1,8 @@
 """Flask app factory: loads the compiled data once and wires the blueprints.
 
-The Router is injected (tests and `jol serve` pass their own) or loaded from
-`graph_dir`, env `JOL_GRAPH_DIR`, or jol.settings.default_graph_dir().
+The city's services (router, place index, street lines; `services.load_services`)
+are injected (tests pass their own) or loaded from `graph_dir`, env
+`JOL_GRAPH_DIR`, or jol.settings.default_graph_dir().
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
-from routing.basemap import StreetLines
+from services import Services, load_services, services_for
 from web import api_routes, directions, openapi, page, request_guard, taxi
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
@@ -29,8 +30,10 @@ def create_app(
     *,
     graph_dir: Path | None = None,
     config: dict[str, Any] | None = None,
+    services: Services | None = None,
 ) -> Flask:
-    """Build the web app around one Router (a routing.service.Router).
+    """Build the web app around one city's services (`services.load_services`), or around
+    one Router (a routing.service.Router) whose services are then made here.
 
     `config` keys override defaults: JOL_CORS_ORIGINS (comma-separated or
     list; empty = CORS off), JOL_TILE_URL, JOL_TILE_ATTRIBUTION,
@@ -44,11 +47,12 @@ def create_app(
         app.config.update(config)
     app.json = StrictJSONProvider(app)
 
-    if router is None:
-        router = _load_router(graph_dir)
-    app.extensions["jol.router"] = router
-    app.extensions["jol.places"] = _load_places(Path(router.graph.directory))
-    app.extensions["jol.streets"] = StreetLines.from_graph(router.graph)
+    if services is None:
+        services = services_for(router) if router is not None else _load_services(graph_dir)
+    app.extensions["jol.services"] = services
+    app.extensions["jol.router"] = services.router
+    app.extensions["jol.places"] = services.places
+    app.extensions["jol.streets"] = services.streets
     app.extensions["jol.streets_cache"] = BodyCache(app.config["JOL_STREETS_CACHE_BYTES"])
     app.extensions["jol.rate_limits"] = {
         name: TokenBuckets(limit[1], limit[0])
@@ -63,7 +67,7 @@ def create_app(
     app.register_blueprint(directions.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
-    taxi.install(app, router)  # dispatch endpoints: off unless JOL_API_KEYS is set
+    taxi.install(app, services.router)  # dispatch endpoints: off unless JOL_API_KEYS is set
     _configure_cors(app)
     _add_security_headers(app)
     return app
@@ -116,28 +120,12 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=0, x_host=0)  # type: ignore[method-assign]
 
 
-def _load_router(graph_dir: Path | None) -> Any:
-    # Imported here so an injected router never pays for (or needs) the import.
-    from routing.service import Router
-
+def _load_services(graph_dir: Path | None) -> Services:
     if graph_dir is None:
         env = os.environ.get("JOL_GRAPH_DIR")
         graph_dir = Path(env) if env else settings.default_graph_dir()
     _log.info("loading street graph from %s", graph_dir)
-    return Router.load(Path(graph_dir))
-
-
-def _load_places(graph_dir: Path) -> Any | None:
-    """The place index if the build wrote one; the API answers 503 without it."""
-    if not (graph_dir / "places.parquet").exists():
-        _log.warning("no places.parquet in %s: place search disabled", graph_dir)
-        return None
-    try:
-        from routing.places import PlaceIndex
-    except ImportError:
-        _log.warning("routing.places is not available: place search disabled")
-        return None
-    return PlaceIndex.load(graph_dir)
+    return load_services(Path(graph_dir))
 
 
 def _configure_cors(app: Flask) -> None:

@@ -21,7 +21,7 @@ def route_map_html(answer: dict[str, Any], lang: str, router: Any, streets: Any)
     """The answer as an HTML map page in `lang`, with the streets around it from `streets`.
 
     `router` lists the profiles (for the profile's name in `lang`); `streets` is a
-    routing.basemap.StreetLines of the same graph. Used by the API and `jol route --html`.
+    basemap.StreetLines of the same graph. Used by the API and `jol route --html`.
     """
     # A failure names its profile in the error's details.
     name = answer.get("profile") or answer.get("error", {}).get("details", {}).get("profile")

@@ -18,7 +18,7 @@ from routing.errors import RoutingError
 _log = logging.getLogger(__name__)
 
 # Werkzeug's HTTP errors mapped to stable machine-readable codes.
-_HTTP_CODES = {
+HTTP_CODES = {
     400: "invalid_request",
     404: "not_found",
     405: "method_not_allowed",
@@ -27,6 +27,25 @@ _HTTP_CODES = {
     429: "rate_limited",
     503: "unavailable",
 }
+
+
+# The HTTP status of each routing error code (routing.errors.ERROR_KINDS lists them).
+ROUTING_STATUS = {
+    "invalid_request": 400,
+    "unknown_profile": 400,
+    "invalid_override": 400,
+    "outside_area": 422,
+    "no_accessible_route": 422,
+    "no_kerbside": 422,
+    "no_drive_route": 422,
+    "request_too_large": 413,
+    "artifact_invalid": 503,
+}
+
+
+def routing_status(error: RoutingError) -> int:
+    """The HTTP status a RoutingError is answered with (400 for a code not listed)."""
+    return ROUTING_STATUS.get(error.code, 400)
 
 
 class ApiError(Exception):
@@ -73,12 +92,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RoutingError)
     def _routing_error(exc: RoutingError) -> tuple[Response, int]:
-        return error_response(exc.code, exc.message, exc.http_status, exc.details)
+        return error_response(exc.code, exc.message, routing_status(exc), exc.details)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response, int]:
         status = exc.code or 500
-        code = _HTTP_CODES.get(status, "http_error")
+        code = HTTP_CODES.get(status, "http_error")
         details: dict[str, Any] = {}
         allowed = getattr(exc, "valid_methods", None)
         if status == 405 and allowed:

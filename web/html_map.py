@@ -103,7 +103,7 @@ def route_html(
 ) -> str:
     """The whole HTML document for a route answer, or for a `no_accessible_route` error body.
 
-    `streets` are GeoJSON LineString features (routing.basemap.StreetLines.query)
+    `streets` are GeoJSON LineString features (basemap.StreetLines.query)
     drawn in grey under the route; `profile_title` is the profile's name in `lang`.
     """
     if lang not in settings.LANGUAGES:
@@ -377,3 +377,7 @@ class _Text:
         kind = self.words.get(f"osm_highway_{highway}", highway) if highway else None
         length = self.distance(segment.get("length_m", 0))
         return f"{name} ({kind}), {length}" if kind else f"{name}, {length}"
+
+
+# The map's words in one language, public so tests can say what the map should show.
+MapText = _Text

@@ -27,14 +27,6 @@ from routing.taxi.kerb import Kerb, kerbside
 DEFAULT_PROFILE = "wheelchair_manual"
 
 
-class TaxiError(RoutingError):
-    """A routing error with its own HTTP status (413 for oversized matrices)."""
-
-    def __init__(self, code: str, message: str, status: int, details: dict | None = None) -> None:
-        super().__init__(code, message, details)
-        self.http_status = status
-
-
 def _check(body: Any, schema: dict) -> dict:
     try:
         jsonschema.validate(body, schema)
@@ -48,7 +40,7 @@ def _latlon(point: dict) -> tuple[float, float]:
     return float(point["lat"]), float(point["lon"])
 
 
-def _when(text: str | None, city: str) -> datetime | None:
+def _when(text: str | None, zone: str | None) -> datetime | None:
     """A depart time in the city's clock (naive = city time); None without one."""
     if text is None:
         return None
@@ -58,7 +50,6 @@ def _when(text: str | None, city: str) -> datetime | None:
         raise RoutingError(
             "invalid_request", "depart_at: expected ISO 8601", {"field": "depart_at"}
         ) from None
-    zone = settings.CITY_TIME_ZONES.get(city.lower())
     if when.tzinfo is not None and zone:
         when = when.astimezone(ZoneInfo(zone))
     return when
@@ -117,7 +108,7 @@ class Taxi:
         self._limit(cells, settings.TAXI_MATRIX_MAX_CELLS, "matrix")
         if "distance" in annotations:
             self._limit(cells, settings.TAXI_DISTANCE_MAX_CELLS, "distances")
-        band = self.drive.band(_when(body.get("depart_at"), self.city))
+        band = self.drive.band(_when(body.get("depart_at"), self.router.time_zone))
         points = [self.drive.snap(*_latlon(p)) for p in locations]
         answer: dict[str, Any] = {"code": "Ok", "annotations": annotations}
         seconds = self._table(points, sources, targets, band)
@@ -131,10 +122,9 @@ class Taxi:
     @staticmethod
     def _limit(cells: int, limit: int, what: str) -> None:
         if cells > limit:
-            raise TaxiError(
+            raise RoutingError(
                 "request_too_large",
                 f"{what}: {cells} cells asked, at most {limit} per request",
-                413,
                 {"cells": cells, "max_cells": limit},
             )
 
@@ -171,7 +161,7 @@ class Taxi:
         """Door-to-door estimate of one trip for each offered vehicle."""
         body = _check(body, schemas.ESTIMATE)
         profile = body.get("profile", DEFAULT_PROFILE)
-        when = _when(body.get("depart_at"), self.city)
+        when = _when(body.get("depart_at"), self.router.time_zone)
         band = self.drive.band(when)
         overrides = body.get("overrides")
         pickup = self._kerb(body["pickup"], profile, "pickup", True, when, overrides)
@@ -258,7 +248,7 @@ class Taxi:
         ramp, ride; waiting for a vehicle is not included (the page says so)."""
         body = _check(body, schemas.TRIP)
         profile = body.get("profile", DEFAULT_PROFILE)
-        when = _when(body.get("depart_at"), self.city)
+        when = _when(body.get("depart_at"), self.router.time_zone)
         overrides = body.get("overrides") or None
         pickup = self._kerb(body["from"], profile, "from", True, when, overrides)
         dropoff = self._kerb(body["to"], profile, "to", False, when, overrides)
@@ -289,7 +279,7 @@ class Taxi:
     def assign(self, body: Any) -> dict:
         """Per request, the free vehicles able to take it, fastest pickup first."""
         body = _check(body, schemas.ASSIGN)
-        band = self.drive.band(_when(body.get("depart_at"), self.city))
+        band = self.drive.band(_when(body.get("depart_at"), self.router.time_zone))
         vehicles = body["vehicles"]
         starts = [self.drive.snap(*_latlon(v)) for v in vehicles]
         requests = body["requests"]
@@ -315,7 +305,7 @@ class Taxi:
 
         body = _check(body, schemas.PLAN)
         _check_plan(body)
-        return solve(self, body, _when(body.get("shift_date"), self.city))
+        return solve(self, body, _when(body.get("shift_date"), self.router.time_zone))
 
 
 def _check_plan(body: dict) -> None:

@@ -1,6 +1,6 @@
 """Place search speed on the compiled Almaty place index, against a plain scan.
 
-    python benchmarks/places.py [--repeat 20] [--graph DIR]
+    python benchmarks/place_search.py [--repeat 20] [--graph DIR]
 
 Times `PlaceIndex.search` (numpy string arrays, one lexsort) on a fixed set of
 queries typed the way users type them (one letter, a street word, Latin, Kazakh,
@@ -25,9 +25,9 @@ if __package__ in (None, ""):  # run as a script from a checkout without `pip in
 
 import pyarrow.parquet as pq
 
+from cli.main import ensure_graph
 from jol import settings
-from jol.cli import ensure_graph
-from routing.places import PlaceIndex, normalize
+from places import PlaceIndex, normalize
 
 QUERIES = ("а", "ул", "abay", "Достык", "больница", "Халықаралық Әуежай", "zzz", "пр", "Tole bi")
 NEAR = (43.24, 76.91)

@@ -15,8 +15,13 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jol import settings
+
+if TYPE_CHECKING:
+    from jol.cities import City
+    from services import Services
 
 _BUILD_HINT = "build one with `jol build --osm FILE --out {dir}`"
 
@@ -52,22 +57,49 @@ def _depart_at(text: str) -> datetime:
         ) from None
 
 
-def _default_inputs() -> tuple[Path, list[Path]]:
-    data = settings.data_dir()
-    dems = [data / p for p in settings.DEFAULT_DEM if (data / p).is_file()]
-    return data / settings.DEFAULT_OSM, dems
+def default_city() -> City:
+    """The city `jol build` compiles with no flags (data/<DEFAULT_CITY>.toml), its OSM and
+    DEM files checked against the sha256 the city file records."""
+    from jol.cities import CityError, load_city
+
+    try:
+        city = load_city(settings.DEFAULT_CITY)
+    except CityError as error:
+        raise UsageError(str(error)) from None
+    problems = city.mismatches()
+    if problems:
+        raise UsageError(
+            "default input differs from data/"
+            f"{city.key}.toml: {'; '.join(problems)} (pass --osm FILE to build from it anyway)"
+        )
+    return city
+
+
+def _build_city(city: City, out: Path, *, force: bool = False) -> dict:
+    from graph_build.build import build_street_artifact
+
+    osm, dems = city.files("osm")[0], city.files("dem")
+    return build_street_artifact(
+        osm,
+        out,
+        dems=dems,
+        city=city.name,
+        time_zone=city.time_zone,
+        city_names=city.names,
+        force=force,
+        progress=_progress,
+    )
 
 
 def ensure_default_graph() -> Path:
-    """Compile the default Almaty data unless an up-to-date artifact exists; returns its folder."""
-    from graph_build.build import build_street_artifact
-
-    osm, dems = _default_inputs()
+    """Compile the default city unless an up-to-date artifact exists; returns its folder."""
     out = settings.default_graph_dir()
-    build_street_artifact(osm, out, dems=dems, city=settings.DEFAULT_CITY, progress=_progress)
+    city = default_city()
+    _build_city(city, out)
     from transit.build import build_for_cli
 
-    code, transit = build_for_cli(_default_gtfs(), out, force=False, progress=_progress)
+    feeds = [path for path in city.files("gtfs") if path.is_file()]
+    code, transit = build_for_cli(feeds, out, force=False, progress=_progress)
     if code:  # the street graph still serves; say why transit does not
         _progress(f"transit not built: {transit['error']['message']}")
     return out
@@ -94,7 +126,7 @@ def ensure_graph(graph_dir: Path | None) -> Path:
 
 def _check_graph_dir(graph_dir: Path) -> None:
     """Refuse a --graph that is not a compiled graph folder before anything tries to load it."""
-    from graph_build.artifact import MANIFEST
+    from jol.artifact import MANIFEST
 
     if not graph_dir.exists():
         problem = "does not exist"
@@ -114,18 +146,25 @@ def _progress(message: str) -> None:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from graph_build.build import build_street_artifact
+    from jol.cities import find_city
 
     if args.osm is None:
-        osm, dems = _default_inputs()
-        city = settings.DEFAULT_CITY
+        out = args.out or settings.default_graph_dir()
+        manifest = _build_city(default_city(), out, force=args.force)
     else:
-        osm, dems, city = args.osm, args.dem or [], args.city or args.osm.name.split(".")[0]
-    out = args.out or (
-        settings.default_graph_dir() if args.osm is None else settings.cache_dir() / city
-    )
-    manifest = build_street_artifact(
-        osm, out, dems=dems, city=city, force=args.force, progress=_progress
-    )
+        city = args.city or args.osm.name.split(".")[0]
+        known = find_city(city)  # a city with a data file gets its clock and names
+        out = args.out or settings.cache_dir() / city
+        manifest = build_street_artifact(
+            args.osm,
+            out,
+            dems=args.dem or [],
+            city=known.name if known else city,
+            time_zone=known.time_zone if known else None,
+            city_names=known.names if known else None,
+            force=args.force,
+            progress=_progress,
+        )
     from transit.build import build_for_cli
 
     code, transit = build_for_cli(_gtfs_feeds(args), out, force=args.force, progress=_progress)
@@ -144,19 +183,17 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _gtfs_feeds(args: argparse.Namespace) -> list[Path]:
-    """--gtfs feeds; with no flags at all, the default Almaty feed when it is there."""
+    """--gtfs feeds; with no flags at all, the default city's feeds that are there."""
     if args.gtfs:
         return list(args.gtfs)
-    return [] if args.osm is not None else _default_gtfs()
-
-
-def _default_gtfs() -> list[Path]:
-    return [p for p in (settings.data_dir() / g for g in settings.DEFAULT_GTFS) if p.is_file()]
+    if args.osm is not None:
+        return []
+    return [path for path in default_city().files("gtfs") if path.is_file()]
 
 
 def _cmd_route(args: argparse.Namespace) -> int:
     from routing.errors import RoutingError
-    from routing.service import Router
+    from services import load_services
 
     if args.profile is None:
         raise UsageError(
@@ -165,26 +202,26 @@ def _cmd_route(args: argparse.Namespace) -> int:
         )
     graph_dir = ensure_graph(args.graph)
     try:
-        router = Router.load(graph_dir)
-        answer = router.route(
+        services = load_services(graph_dir)
+        answer = services.router.route(
             args.from_, args.to, args.profile, dict(args.override or []), args.depart_at
         )
     except RoutingError as error:
         print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
         if error.code == "no_accessible_route":
             if args.html is not None:  # what blocks the way, on a map to send
-                _write_html(error.to_dict(), router, args.html, args.lang)
+                _write_html(error.to_dict(), services, args.html, args.lang)
             return 0
         print(f"jol: {error.message}", file=sys.stderr)
-        return 1 if error.http_status >= 500 else 2
+        return 1 if error.kind == "data" else 2
     from web.directions import add_maneuvers
     from web.params import RouteQuery
 
     overrides = dict(args.override or [])
     query = RouteQuery(args.from_, args.to, args.profile, overrides, None, args.lang)
-    answer = add_maneuvers(answer, query, router)
+    answer = add_maneuvers(answer, query, services.router)
     if args.html is not None:
-        _write_html(answer, router, args.html, args.lang)
+        _write_html(answer, services, args.html, args.lang)
     print(json.dumps(answer, ensure_ascii=False, indent=2))
     return 0
 
@@ -192,8 +229,7 @@ def _cmd_route(args: argparse.Namespace) -> int:
 def _cmd_directions(args: argparse.Namespace) -> int:
     """Spoken directions of a route: text or SSML to stdout (or --out), audio to --out."""
     from routing.errors import RoutingError
-    from routing.places import PlaceIndex
-    from routing.service import Router
+    from services import load_services
     from web import directions
     from web.errors import ApiError
     from web.params import RouteQuery
@@ -202,16 +238,17 @@ def _cmd_directions(args: argparse.Namespace) -> int:
         print("jol directions: --format audio needs --out FILE", file=sys.stderr)
         return 2
     try:
-        router = Router.load(ensure_graph(args.graph))
+        services = load_services(ensure_graph(args.graph))
+        router = services.router
         overrides = dict(args.override or [])
         answer = router.route(args.from_, args.to, args.profile, overrides, args.depart_at)
         query = RouteQuery(args.from_, args.to, args.profile, overrides, None, args.lang)
-        places = PlaceIndex.load(router.graph.directory) if args.landmarks else None
+        places = services.places if args.landmarks else None
         items = directions.add_maneuvers(answer, query, router, places)["routes"][0]["maneuvers"]
         data = directions.encode(items, args.lang, args.format)
     except RoutingError as error:
         print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
-        return 0 if error.code == "no_accessible_route" else (1 if error.http_status >= 500 else 2)
+        return 0 if error.code == "no_accessible_route" else (1 if error.kind == "data" else 2)
     except ApiError as error:
         print(f"jol directions: {error.message}", file=sys.stderr)
         return 1
@@ -222,13 +259,12 @@ def _cmd_directions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_html(answer: dict, router: object, path: Path, lang: str) -> None:
-    from routing.basemap import StreetLines
+def _write_html(answer: dict, services: Services, path: Path, lang: str) -> None:
     from web.downloads import route_map_html
 
-    streets = StreetLines.from_graph(router.graph)  # type: ignore[attr-defined]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(route_map_html(answer, lang, router, streets), encoding="utf-8")
+    html = route_map_html(answer, lang, services.router, services.streets)
+    path.write_text(html, encoding="utf-8")
     _progress(f"route map written to {path} (opens offline in any browser)")
 
 
@@ -280,13 +316,13 @@ def _listen_problem(host: str, port: int) -> str | None:
 def _cmd_taxi(args: argparse.Namespace) -> int:
     """Invataxi questions on the command line: the API's JSON in (file or stdin) and out."""
     from routing.errors import RoutingError
-    from routing.service import Router
     from routing.taxi.service import Taxi
+    from services import load_services
 
     graph_dir = ensure_graph(args.graph)
     text = sys.stdin.read() if str(args.input) == "-" else Path(args.input).read_text()
     try:
-        taxi = Taxi.load(graph_dir, Router.load(graph_dir))
+        taxi = Taxi.load(graph_dir, load_services(graph_dir).router)
         if taxi is None:
             raise FileNotFoundError(f"{graph_dir} has no drive graph; run `jol build --force`")
         answer = getattr(taxi, args.question)(json.loads(text))
