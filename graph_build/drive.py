@@ -268,7 +268,8 @@ def build_drive(xml_path: Path, osm_path: Path, out_dir: Path) -> dict:
     arrays |= {"turn_from": turn_from, "turn_to": turn_to, "turn_is_u": uturn}
     arrays["edge_main"] = _main_component(arrays)
     arrays["cch_order"] = _order(arrays)
-    np.savez(out_dir / settings.DRIVE_FILENAME, **arrays)
+    # numpy's stub types savez's keyword arrays as bool.
+    np.savez(out_dir / settings.DRIVE_FILENAME, **arrays)  # type: ignore[arg-type]
     return {
         "file": settings.DRIVE_FILENAME,
         "classes": classes,

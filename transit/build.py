@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -169,7 +170,7 @@ def _compile(out_dir: Path, inputs: list[dict], progress: Callable[[str], None])
     ]
     tt = Timetable(arrays, meta)
     npz_path, _ = tt.save(out_dir)
-    section = {
+    section: dict[str, Any] = {
         "format_version": TRANSIT_FORMAT_VERSION,
         "feeds": feeds,
         "files": {NPZ: _sha256(npz_path)},

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import SupportsInt
 
 import numpy as np
 import pandas as pd
@@ -369,9 +370,11 @@ def _int_col(frame: pd.DataFrame, column: str, n: int) -> np.ndarray:
     return pd.to_numeric(frame[column], errors="coerce").fillna(0).to_numpy(np.int64)
 
 
-def _int_or(value: object, default: int) -> int:
+def _int_or(value: str | SupportsInt | None, default: int) -> int:
+    if value is None:
+        return default
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except (TypeError, ValueError):
         return default
 

@@ -273,7 +273,7 @@ class _Search:
                     times.update((deps[a:b][ok] + o * DAY_S - lead).tolist())
         step = max(1, self.q.range_step_s)
         # Within a step keep the latest departure: it dominates the earlier ones.
-        binned = {}
+        binned: dict[int, int] = {}
         for t in times:
             b = (t - q.depart_s) // step
             binned[b] = max(binned.get(b, t), t)

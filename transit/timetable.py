@@ -42,7 +42,40 @@ class TripInfo:
 
 
 class Timetable:
-    """Compiled transit data over one or more feeds (see docs/transit.md)."""
+    """Compiled transit data over one or more feeds (see docs/transit.md).
+
+    Every array of transit.npz (written by `transit.compile`) is set as an attribute of
+    the same name; they are declared here so the readers below are type-checked.
+    """
+
+    stop_lat: np.ndarray
+    stop_lon: np.ndarray
+    stop_parent: np.ndarray
+    stop_location_type: np.ndarray
+    stop_wheelchair: np.ndarray
+    stop_step_free: np.ndarray
+    stop_feed: np.ndarray
+    route_mode: np.ndarray
+    route_type: np.ndarray
+    service_first_day: np.ndarray
+    service_active: np.ndarray  # bool, one row per day from service_first_day, column per service
+    pattern_pos_ptr: np.ndarray
+    pattern_trip_ptr: np.ndarray
+    pos_stop: np.ndarray
+    time_dep: np.ndarray
+    time_arr: np.ndarray
+    trip_route: np.ndarray
+    trip_service: np.ndarray
+    trip_wheelchair: np.ndarray
+    trip_shape: np.ndarray
+    trip_headway_s: np.ndarray
+    trip_exact_times: np.ndarray
+    trip_estimated: np.ndarray
+    trip_first_dep: np.ndarray
+    trip_template: np.ndarray
+    shape_ptr: np.ndarray
+    shape_latlon: np.ndarray
+    transfer_rows: np.ndarray
 
     def __init__(self, arrays: dict[str, np.ndarray], meta: dict) -> None:
         self.arrays = arrays
@@ -81,7 +114,8 @@ class Timetable:
         out_dir = Path(out_dir)
         npz, meta = out_dir / NPZ, out_dir / META
         with open(npz, "wb") as handle:
-            np.savez(handle, **self.arrays)
+            # numpy's stub types savez's keyword arrays as bool.
+            np.savez(handle, **self.arrays)  # type: ignore[arg-type]
         meta.write_text(json.dumps(self.meta, ensure_ascii=False))
         return npz, meta
 

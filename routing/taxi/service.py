@@ -12,7 +12,7 @@ import json
 import math
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 import jsonschema
@@ -59,7 +59,15 @@ def _seconds(value: float) -> float | None:
     return round(float(value), 1) if math.isfinite(value) else None
 
 
-def boarding_s(equipment: list[str], overrides: dict | None = None) -> dict[str, float]:
+class Boarding(TypedDict):
+    """Which equipment boards the passenger and how long boarding and alighting take."""
+
+    equipment: str
+    board_s: float
+    alight_s: float
+
+
+def boarding_s(equipment: list[str], overrides: dict | None = None) -> Boarding:
     """Boarding and alighting seconds for a vehicle's equipment (a lift where it has one)."""
     kind = "lift" if "lift" in equipment else "ramp"
     times = dict(settings.TAXI_BOARDING_S[kind])
@@ -132,13 +140,12 @@ class Taxi:
         self, points: list[DrivePoint | None], sources: list[int], targets: list[int], band: int
     ) -> np.ndarray:
         table = np.full((len(sources), len(targets)), np.inf)
-        rows = [i for i, s in enumerate(sources) if points[s] is not None]
-        cols = [j for j, t in enumerate(targets) if points[t] is not None]
+        # Row/column index -> snapped point, for the points that snapped.
+        rows = {i: p for i, s in enumerate(sources) if (p := points[s]) is not None}
+        cols = {j: p for j, t in enumerate(targets) if (p := points[t]) is not None}
         if rows and cols:
-            found = self.drive.matrix(
-                [points[sources[i]] for i in rows], [points[targets[j]] for j in cols], band
-            )
-            table[np.ix_(rows, cols)] = found
+            found = self.drive.matrix(list(rows.values()), list(cols.values()), band)
+            table[np.ix_(list(rows), list(cols))] = found
         return table
 
     def _distances(
