@@ -328,7 +328,7 @@ def _gather_ahead(
     flight of steps is announced by the maneuver before it.
     """
     segments = route["segments"]
-    comfort = _comfort_grade(route, parameters)
+    comfort = comfort_grade(route, parameters)
     conditions = answer.get("conditions") or {}
     dark = bool(conditions) and not (
         conditions.get("daylight") and conditions.get("daylight_at_arrival")
@@ -350,7 +350,7 @@ def _gather_ahead(
         del event["at_m"]
 
 
-def _comfort_grade(route: dict, parameters: dict) -> float:
+def comfort_grade(route: dict, parameters: dict) -> float:
     for warning in route.get("warnings") or []:
         value = (warning.get("params") or {}).get("comfort_grade_pct")
         if isinstance(value, int | float):

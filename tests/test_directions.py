@@ -26,7 +26,7 @@ from routing import directions
 from routing.errors import RoutingError
 
 sys.path.insert(0, str(settings.REPO_ROOT / "benchmarks"))
-from _osm_eval import OsmIndex
+from osm_eval import OsmIndex
 
 LANGS = ("ru", "kk", "en")
 pytest_plugins = ["web_fixtures"]
@@ -356,7 +356,7 @@ def test_every_unmapped_junction_is_said() -> None:
 def test_audio_is_cached_by_content_and_the_cache_stays_bounded(tmp_path: Path) -> None:
     import os
 
-    from web.directions import _trim, synthesise
+    from web.directions import synthesise, trim_cache
 
     answer, target = _routes("almaty", "blind", 1)[0]
     items = directions.maneuvers(answer, "en", _parameters("almaty", "blind"), target)
@@ -370,7 +370,7 @@ def test_audio_is_cached_by_content_and_the_cache_stays_bounded(tmp_path: Path) 
     other, _ = synthesise(directions.as_ssml(items[:3], "en"), "en", tmp_path)
     assert other != first
     os.utime(made[0], (1, 1))
-    _trim(tmp_path, len(other))
+    trim_cache(tmp_path, len(other))
     assert [p.read_bytes() for p in tmp_path.iterdir() if p.is_file()] == [other]
 
 
@@ -433,7 +433,7 @@ def test_steep_stretches_and_steps_are_announced_before_they_are_reached() -> No
         for answer, target in _routes(city, profile, 12, seed=8):
             route = answer["routes"][0]
             items = directions.maneuvers(answer, "ru", parameters, target)
-            comfort = directions._comfort_grade(route, parameters)
+            comfort = directions.comfort_grade(route, parameters)
             for index, seg in enumerate(route["segments"]):
                 up = seg["incline"].get("max_up_pct")
                 if not isinstance(up, int | float) or up <= comfort:

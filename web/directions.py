@@ -133,7 +133,7 @@ def synthesise(ssml: str, lang: str, cache: Path, *, ogg: bool = True) -> tuple[
                 "The audio would be too large.", code="directions_too_long", http_status=413
             )
         os.replace(made, target)
-    _trim(cache, AUDIO_CACHE_BYTES)
+    trim_cache(cache, AUDIO_CACHE_BYTES)
     return target.read_bytes(), mimetype
 
 
@@ -159,7 +159,7 @@ def _run(command: list[str], stdin: str | None) -> None:
         ) from exc
 
 
-def _trim(cache: Path, limit_bytes: int) -> None:
+def trim_cache(cache: Path, limit_bytes: int) -> None:
     """Drop the least recently used audio files until the cache fits its bound."""
     files = sorted(
         (p for p in cache.iterdir() if p.is_file()), key=lambda p: p.stat().st_mtime, reverse=True
