@@ -18,10 +18,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import CITIES, city_router
+from conftest import city_router
 
 import messages
 from jol import settings
+from jol.cities import load_city
 from routing import directions
 from routing.errors import RoutingError
 
@@ -34,7 +35,7 @@ pytest_plugins = ["web_fixtures"]
 
 @functools.cache
 def _raw(city: str) -> OsmIndex:
-    return OsmIndex(settings.data_dir() / CITIES[city][0])
+    return OsmIndex(load_city(city).files("osm")[0])
 
 
 def _routes(city: str, profile: str, count: int, seed: int = 14) -> list[tuple[dict, tuple]]:
