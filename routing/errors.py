@@ -8,6 +8,7 @@ _STATUS = {
     "invalid_override": 400,
     "outside_area": 422,
     "no_accessible_route": 422,
+    "outside_service_dates": 422,
     "artifact_invalid": 503,
 }
 

@@ -17,7 +17,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from routing.basemap import StreetLines
-from web import api_routes, directions, openapi, page, request_guard
+from web import api_routes, directions, openapi, page, plan, request_guard
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
@@ -61,6 +61,7 @@ def create_app(
     request_guard.install(app)  # before the blueprints: their rules keep `//` apart from `/`
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(directions.bp)
+    app.register_blueprint(plan.bp)  # issue 13: journeys with public transport
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
     _configure_cors(app)

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from jol import settings
 from routing.service import WARNING_CODES
 from routing.turns import COMPASS, TURN_KINDS
+from web import plan
 from web.params import ROUTE_FORMATS
 
 bp = Blueprint("openapi", __name__)
@@ -688,7 +689,7 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
         enum=list(settings.LANGUAGES),
         default=settings.DEFAULT_LANGUAGE,
     )
-    return {
+    spec = {
         "openapi": "3.1.0",
         "info": {
             "title": "Jol accessible routing API",
@@ -823,8 +824,10 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": _schemas(overrides_schema)},
+        "components": {"schemas": _schemas(overrides_schema) | plan.OPENAPI_SCHEMAS},
     }
+    spec["paths"] |= plan.OPENAPI_PATHS  # issue 13
+    return spec
 
 
 @bp.get("/openapi.json")
