@@ -465,7 +465,7 @@ class _Transit:
             "headway_s": info.headway_s,
             "exact_times": info.exact_times,
             "estimated_timetable": info.estimated_timetable,
-            "geometry": [[lon, lat] for lat, lon in tt.shape_between(leg.trip, board, alight)],
+            "geometry": _ride_line(tt, leg),
             "warnings": warnings,
         }
 
@@ -517,6 +517,16 @@ class _Transit:
                 if not strict.stop_allowed[stop]:
                     stops.append(tt.stop_id(stop))
         return trips, sorted(set(stops))
+
+
+def _ride_line(tt: Timetable, leg: raptor.RideLeg) -> dict:
+    """GeoJSON line of a ride: the feed's shape, else straight between its stops."""
+    points = tt.shape_between(leg.trip, leg.board_stop, leg.alight_stop)
+    source = "shape"
+    if len(points) < 2:
+        points, source = [tt.stop_latlon(s) for s in leg.stops], "stops"
+    coordinates = [[round(lon, 7), round(lat, 7)] for lat, lon in points]
+    return {"type": "LineString", "coordinates": coordinates, "source": source}
 
 
 def _refusal_message(profile: str, trips: list[str], stops: list[str]) -> str:

@@ -1,6 +1,6 @@
 """Door-to-door journey plans (routing.journeys) on Almaty and on the Atlanta pair.
 
-    python benchmarks/transit.py [--plans 300] [--baseline 30] [--seed 1] [--no-http]
+    python benchmarks/transit_plan.py [--plans 300] [--baseline 30] [--seed 1] [--no-http]
 
 Per city: `--plans` random plans between points near random stops (jittered ~100 m),
 alternating the `default` and `wheelchair_manual` profiles, departing 07:00-08:00.
@@ -12,7 +12,9 @@ limits off). The baseline is benchmarks/transit_raptor.py's time-expanded Dijkst
 (networkx) on the same compiled timetable and date, built in this run; it answers
 stop-to-stop transit only, so its ratio flatters it.
 
-The Valhalla multimodal comparison the issue mentions is not run here.
+The Valhalla multimodal comparison the issue mentions is not run here. The issue
+names this file benchmarks/transit.py; that name shadows the `transit` package
+wherever benchmarks/ is on sys.path (tests/test_directions.py puts it there).
 """
 
 from __future__ import annotations
