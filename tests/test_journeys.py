@@ -329,3 +329,91 @@ def test_plan_endpoint_refuses_bad_input_in_the_common_format(client, change, st
     assert set(error) == {"code", "message", "details"}
     if field:
         assert error["details"]["field"] == field
+
+
+# -- Almaty, Caltrain, the CLI ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def almaty_plan(almaty) -> tuple[Router, Timetable]:
+    feeds = [settings.data_dir() / g for g in settings.DEFAULT_GTFS]
+    code, report = build_for_cli(feeds, almaty.graph.directory, force=False, progress=print)
+    assert code == 0, report
+    return almaty, Timetable.load(almaty.graph.directory)
+
+
+def test_almaty_wheelchair_plans_avoid_refused_stops_and_say_times_are_estimated(almaty_plan):
+    from tests.transit_fixtures import ALMATY
+
+    router, tt = almaty_plan
+    refused = {
+        r["stop_id"] for r in raw_rows(ALMATY, "stops.txt") if r["wheelchair_boarding"] == "2"
+    }
+    assert refused  # the feed marks a few stops not accessible
+    rides = 0
+    for a, b in _stop_points(router, tt, "wheelchair_manual", 12, seed=31):
+        when = datetime(2026, 5, 4, 8)
+        try:
+            answer = journeys.plan_journeys(router, tt, a, b, "wheelchair_manual", depart_at=when)
+        except RoutingError:
+            continue
+        for leg in _rides(answer):
+            rides += 1
+            assert _raw_id(leg["from_stop_id"]) not in refused
+            assert _raw_id(leg["to_stop_id"]) not in refused
+            codes = {w["code"] for w in leg["warnings"]}
+            assert "transit_estimated_timetable" in codes  # PROVENANCE: bus times are assumed
+            assert leg["wheelchair_accessible"] == "unknown"
+            assert "transit_low_floor_unknown" in codes  # OTP's rule: boardable, with a warning
+    assert rides
+
+
+def test_caltrain_wheelchair_filter_inherits_the_parent_and_avoid_drops_unknown(tmp_path):
+    from tests.transit_fixtures import CALTRAIN
+
+    stops = raw_rows(CALTRAIN, "stops.txt")
+    for row in stops:
+        if row["stop_id"] == "70012":  # unknown under a parent saying 2: inherits 2
+            row["parent_station"], row["wheelchair_boarding"] = "sf-parent", "0"
+    parent = next(r for r in stops if r["stop_id"] == "70012")
+    stops.append(parent | {"stop_id": "sf-parent", "location_type": "1", "parent_station": ""})
+    stops[-1]["wheelchair_boarding"] = "2"
+    feed = rewrite_zip(CALTRAIN, tmp_path / "ct.zip", {"stops.txt": to_csv(stops)})
+    tt = timetable((feed, "ct"))
+    everywhere = np.ones(tt.n_stops, dtype=bool)
+    wheelchair = PROFILES["wheelchair_manual"].params
+    chair = journeys.boarding_filter(tt, wheelchair, everywhere)
+    walker = journeys.boarding_filter(tt, PROFILES["default"].params, everywhere)
+    platform = tt.stop_index("ct:70012")
+    assert not chair.stop_allowed[platform] and walker.stop_allowed[platform]
+    refused = [r["stop_id"] for r in stops if r["wheelchair_boarding"] == "2"]
+    assert not any(chair.stop_allowed[tt.stop_index(f"ct:{s}")] for s in refused)
+    avoid = journeys.boarding_filter(
+        tt, wheelchair | {"unknown_transit_access": "avoid"}, everywhere
+    )
+    assert not avoid.stop_allowed[tt.stop_wheelchair == 0].any()
+    assert chair.board_slack_s == wheelchair["transit_board_s"] > walker.board_slack_s
+
+
+def test_jol_plan_prints_the_api_answer(atlanta):
+    import json
+    import subprocess
+    import sys
+
+    router, tt = atlanta
+    a, b = _stop_points(router, tt, "default", 1, seed=8)[0]
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "jol.cli", "plan", "--graph", str(router.graph.directory)),
+            *("--from", f"{a[0]},{a[1]}", "--to", f"{b[0]},{b[1]}", "--profile", "default"),
+            *("--depart-at", "2021-10-05T08:00"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=settings.REPO_ROOT,
+    )
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout)
+    direct = _plan(router, tt, a, b, "default")
+    assert printed["itineraries"] == json.loads(json.dumps(direct["itineraries"]))
