@@ -22,6 +22,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+import messages
+from routing import directions
 from routing.errors import RoutingError
 from transit import raptor
 from transit.timetable import Timetable
@@ -605,3 +607,60 @@ def _with_street(itineraries: list[dict], street: dict, backwards: bool) -> list
         )
     ) or best["walk_m"] >= street["walk_m"]
     return [street, *itineraries] if street_wins else [*itineraries, street]
+
+
+# --- spoken maneuvers ----------------------------------------------------------------------
+_RAMP_WORDS = {"accessible": "yes", "not_accessible": "no", "unknown": "unknown"}
+
+
+def _say_board(event: dict, lang: str) -> dict:
+    low_floor = messages.say(lang, f"dir_ramp_{_RAMP_WORDS[event['wheelchair_accessible']]}")
+    line = messages.say(
+        lang,
+        "dir_transit_board",
+        route=event["route"],
+        headsign=event["headsign"],
+        low_floor=low_floor,
+    )
+    return event | {"lang": lang, "alert": line, "before": line, "after": "", "text": line}
+
+
+def _say_ride(event: dict, lang: str) -> dict:
+    stops = messages.say(lang, "dir_stops", n=event["stops"])
+    line = messages.say(lang, "dir_transit_ride", stops=stops, stop=event["stop"])
+    return event | {"lang": lang, "alert": line, "before": line, "after": "", "text": line}
+
+
+directions._TRANSIT_HOOKS.update({"board": _say_board, "ride": _say_ride})
+
+
+def add_maneuvers(answer: dict, lang: str, parameters: dict, destination) -> dict:
+    """Spoken maneuvers on every leg (in place): walk legs as /api/v1/route says them,
+    rides as board (route, direction, low floor) and ride (stops, where to get off)."""
+    for itinerary in answer["itineraries"]:
+        for leg in itinerary["legs"]:
+            if leg["mode"] == "walk":
+                if leg.get("segments"):
+                    leg["maneuvers"] = directions.maneuvers(
+                        {"profile": answer["profile"], "routes": [leg]},
+                        lang,
+                        parameters,
+                        destination,
+                    )
+                continue
+            events = [
+                {
+                    "code": "board",
+                    "route": leg["route_short_name"] or leg["route_id"],
+                    "headsign": leg["headsign"] or leg["to_stop_name"],
+                    "stop": leg["from_stop_name"],
+                    "wheelchair_accessible": leg["wheelchair_accessible"],
+                },
+                {
+                    "code": "ride",
+                    "stops": len(leg["intermediate_stops"]) + 1,
+                    "stop": leg["to_stop_name"],
+                },
+            ]
+            leg["maneuvers"] = [directions.phrase(event, lang) for event in events]
+    return answer

@@ -417,3 +417,38 @@ def test_jol_plan_prints_the_api_answer(atlanta):
     printed = json.loads(run.stdout)
     direct = _plan(router, tt, a, b, "default")
     assert printed["itineraries"] == json.loads(json.dumps(direct["itineraries"]))
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_plan_rides_are_spoken_from_the_catalogues(client, atlanta, lang):
+    import messages
+
+    router, tt = atlanta
+    said = 0
+    for a, b in _stop_points(router, tt, "wheelchair_manual", 6, seed=13):
+        body = {
+            "from": {"lat": a[0], "lon": a[1]},
+            "to": {"lat": b[0], "lon": b[1]},
+            "profile": "wheelchair_manual",
+            "depart_at": "2021-10-05T08:00",
+            "lang": lang,
+        }
+        answer = client.post("/api/v1/plan", json=body)
+        if answer.status_code != 200:
+            continue
+        for leg in _rides(answer.get_json()):
+            board, ride = leg["maneuvers"]
+            low_floor = messages.say(lang, "dir_ramp_unknown")  # neither feed says
+            assert board["text"] == messages.say(
+                lang,
+                "dir_transit_board",
+                route=leg["route_short_name"] or leg["route_id"],
+                headsign=leg["headsign"] or leg["to_stop_name"],
+                low_floor=low_floor,
+            )
+            stops = messages.say(lang, "dir_stops", n=len(leg["intermediate_stops"]) + 1)
+            assert ride["text"] == messages.say(
+                lang, "dir_transit_ride", stops=stops, stop=leg["to_stop_name"]
+            )
+            said += 1
+    assert said

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from routing.journeys import plan_journeys
+from routing.journeys import add_maneuvers, plan_journeys
 from transit.timetable import NPZ, Timetable
 from web import params
 from web.api_routes import _spend_token
@@ -22,7 +22,16 @@ from web.errors import ApiError, invalid
 bp = Blueprint("plan", __name__, url_prefix="/api/v1")
 
 MAX_ITINERARIES = 5  # an explicit ceiling: each itinerary builds street legs
-_PLAN_FIELDS = {"from", "to", "profile", "overrides", "depart_at", "arrive_by", "max_itineraries"}
+_PLAN_FIELDS = {
+    "from",
+    "to",
+    "profile",
+    "overrides",
+    "depart_at",
+    "arrive_by",
+    "max_itineraries",
+    "lang",
+}
 _lock = threading.Lock()
 
 
@@ -69,7 +78,14 @@ def plan_post() -> Response:
         arrive_by=arrive_by,
         max_itineraries=limit,
     )
-    return jsonify(answer)
+    parameters = _parameters(answer["profile"], query.overrides)
+    return jsonify(add_maneuvers(answer, query.lang, parameters, query.destination))
+
+
+def _parameters(profile: str, overrides: dict | None) -> dict:
+    router = current_app.extensions["jol.router"]
+    found = next((p for p in router.profiles() if p["name"] == profile), {})
+    return dict(found.get("parameters") or {}) | (overrides or {})
 
 
 def _plan_query(body: Any) -> tuple[params.RouteQuery, datetime | None, int]:
@@ -146,6 +162,11 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
             },
             "arrive_by": {"type": "string", "description": "ISO 8601; instead of depart_at"},
             "max_itineraries": {"type": "integer", "minimum": 1, "maximum": MAX_ITINERARIES},
+            "lang": {
+                "type": "string",
+                "enum": ["ru", "kk", "en"],
+                "description": "language of the legs' spoken maneuvers",
+            },
         },
     },
     "PlanAnswer": {
