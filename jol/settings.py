@@ -129,7 +129,6 @@ STREETS_CACHE_BYTES = 64 * 1024 * 1024
 RATE_LIMITS: dict[str, tuple[int, float] | None] = {
     "streets": (30, 3.0),  # the page asks once per map move, and only when tiles fail
     "route": (60, 10.0),  # a route with overrides re-weights the graph: ~10-15 ms
-    "plan": (30, 5.0),  # a plan walks several street legs and runs RAPTOR: ~20-100 ms
 }
 # Reverse proxies in front of Jol whose X-Forwarded-For names the client
 # (`JOL_TRUSTED_PROXIES`): 1 behind one nginx. 0 trusts none, so a client cannot

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,7 +56,6 @@ class _Links:
     leave: dict[int, list[tuple[int, float]]]  # stop -> (node, seconds stop -> node)
     reachable: np.ndarray  # bool per stop
     footpaths: raptor.Footpaths
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _cache: OrderedDict[tuple, _Links] = OrderedDict()

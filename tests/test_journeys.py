@@ -452,3 +452,22 @@ def test_plan_rides_are_spoken_from_the_catalogues(client, atlanta, lang):
             )
             said += 1
     assert said
+
+
+def test_plan_is_rate_limited_with_the_route_bucket(atlanta):
+    from web.app import create_app
+
+    router, tt = atlanta
+    app = create_app(
+        router=router, config={"TESTING": True, "JOL_RATE_LIMITS": {"route": (1, 0.001)}}
+    )
+    client = app.test_client()
+    a, b = _stop_points(router, tt, "default", 1, seed=8)[0]
+    body = {
+        "from": {"lat": a[0], "lon": a[1]},
+        "to": {"lat": b[0], "lon": b[1]},
+        "profile": "default",
+        "depart_at": "2021-10-05T08:00",
+    }
+    statuses = [client.post("/api/v1/plan", json=body).status_code for _ in range(2)]
+    assert statuses == [200, 429]

@@ -66,7 +66,7 @@ def plan_post() -> Response:
             code="transit_unavailable",
             http_status=503,
         )
-    _spend_token("plan")
+    _spend_token("route")  # like /directions: one bucket for route-like work
     answer = plan_journeys(
         current_app.extensions["jol.router"],
         loaded,
