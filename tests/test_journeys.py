@@ -471,3 +471,22 @@ def test_plan_is_rate_limited_with_the_route_bucket(atlanta):
     }
     statuses = [client.post("/api/v1/plan", json=body).status_code for _ in range(2)]
     assert statuses == [200, 429]
+
+
+def test_arrive_by_itineraries_arrive_in_time_latest_departure_first(atlanta):
+    router, tt = atlanta
+    deadline = datetime(2021, 10, 5, 10, 0)
+    checked = 0
+    for a, b in _stop_points(router, tt, "default", 8, seed=17):
+        try:
+            answer = journeys.plan_journeys(router, tt, a, b, "default", arrive_by=deadline)
+        except RoutingError:
+            continue
+        transit = [i for i in answer["itineraries"] if i["kind"] == "transit"]
+        for itinerary in answer["itineraries"]:
+            arrival = datetime.fromisoformat(itinerary["arrival"])
+            assert arrival.replace(tzinfo=None) <= deadline
+            checked += 1
+        departures = [i["departure"] for i in transit]
+        assert departures == sorted(departures, reverse=True)
+    assert checked
