@@ -739,6 +739,7 @@ def test_mode_switch_plans_with_public_transport_by_keyboard(
     legs = first.find_elements(By.CSS_SELECTOR, "li.leg")
     assert legs and all(leg.text.strip() for leg in legs)
     modes = {c.split("leg-")[1] for leg in legs for c in leg.get_attribute("class").split()[1:]}
+    assert modes - {"walk"}  # the page's first profile (wheelchair) rides a bus here
     drawn = browser.execute_script(
         "return Array.from(document.querySelectorAll('#map path'))"
         ".map(p => p.getAttribute('class') || '').filter(c => c.includes('jol-leg-'))"
