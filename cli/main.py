@@ -226,6 +226,38 @@ def _cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    """Journeys by street and public transport: the JSON of POST /api/v1/plan."""
+    from routing.errors import RoutingError
+    from routing.journeys import plan_journeys
+    from routing.service import Router
+    from transit.timetable import Timetable
+
+    graph_dir = ensure_graph(args.graph)
+    try:
+        router, timetable = Router.load(graph_dir), Timetable.load(graph_dir)
+    except FileNotFoundError:
+        print(f"jol plan: no timetable in {graph_dir}; build it with --gtfs", file=sys.stderr)
+        return 2
+    try:
+        answer = plan_journeys(
+            router,
+            timetable,
+            args.from_,
+            args.to,
+            args.profile,
+            dict(args.override or []),
+            depart_at=args.depart_at,
+            arrive_by=args.arrive_by,
+            max_itineraries=args.max_itineraries,
+        )
+    except RoutingError as error:
+        print(json.dumps(error.to_dict(), ensure_ascii=False, indent=2))
+        return 0 if error.code == "no_accessible_route" else (1 if error.kind == "data" else 2)
+    print(json.dumps(answer, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _cmd_directions(args: argparse.Namespace) -> int:
     """Spoken directions of a route: text or SSML to stdout (or --out), audio to --out."""
     from routing.errors import RoutingError
@@ -434,6 +466,24 @@ def _parser() -> argparse.ArgumentParser:
         "--no-landmarks", dest="landmarks", action="store_false", help="name no places at turns"
     )
     spoken.set_defaults(run=_cmd_directions)
+
+    plan = sub.add_parser("plan", help="door-to-door journeys with public transport, as JSON")
+    plan.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")
+    plan.add_argument("--from", dest="from_", type=_point, required=True, metavar="LAT,LON")
+    plan.add_argument("--to", type=_point, required=True, metavar="LAT,LON")
+    plan.add_argument(
+        "--profile",
+        choices=_profile_names(),
+        required=True,  # as for `route`: nobody gets another profile's journey
+        metavar="PROFILE",
+        help=f"required; one of: {', '.join(_profile_names())}",
+    )
+    plan.add_argument("--override", type=_override, action="append", metavar="KEY=VALUE")
+    when = plan.add_mutually_exclusive_group()
+    when.add_argument("--depart-at", type=_depart_at, metavar="ISO-TIME")
+    when.add_argument("--arrive-by", type=_depart_at, metavar="ISO-TIME")
+    plan.add_argument("--max-itineraries", type=int, default=3, choices=range(1, 6))
+    plan.set_defaults(run=_cmd_plan)
 
     serve = sub.add_parser("serve", help="run the HTTP API and page with gunicorn")
     serve.add_argument("--graph", type=Path, help="compiled graph folder; default: Almaty")

@@ -12,6 +12,7 @@ ERROR_KINDS = {
     "invalid_override": "client",
     "outside_area": "client",
     "no_accessible_route": "client",
+    "outside_service_dates": "client",  # transit: a date the feeds do not cover
     "no_kerbside": "client",  # Invataxi: nowhere the vehicle may stop that the passenger can reach
     "no_drive_route": "client",
     "request_too_large": "client",  # Invataxi: a matrix over its cell limit

@@ -100,7 +100,7 @@ class StreetPlanner:
             "lon": round(float(middle[0]), 7),
         }
 
-    def _seeds(self, snap: Snap, body: np.ndarray, node_s: np.ndarray, leaving: bool) -> list[Seed]:
+    def seeds(self, snap: Snap, body: np.ndarray, node_s: np.ndarray, leaving: bool) -> list[Seed]:
         """(node, seconds, leg) triples linking a snapped point to the ends of its edge.
 
         Leaving the point, a seed reaches an edge's head node and so pays that
@@ -144,8 +144,8 @@ class StreetPlanner:
 
     def path(self, metric: Metric, costs: Costs, origin: Snap, target: Snap) -> list[Leg] | None:
         """The cheapest legs between two snapped points on `metric`, or None."""
-        sources = self._seeds(origin, costs.body_s, costs.node_s, leaving=True)
-        targets = self._seeds(target, costs.body_s, costs.node_s, leaving=False)
+        sources = self.seeds(origin, costs.body_s, costs.node_s, leaving=True)
+        targets = self.seeds(target, costs.body_s, costs.node_s, leaving=False)
         result: PathResult | None = metric.shortest_path(
             [(n, c) for n, c, _ in sources], [(n, c) for n, c, _ in targets]
         )

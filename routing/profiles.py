@@ -74,6 +74,21 @@ PARAMETERS: dict[str, tuple[str, float | None, float | None, str]] = {
     "unknown_surface_factor": ("number", 1, 10, "time factor on ways of unknown surface"),
     "comfort_distance_m": ("number", 100, 100000, "longer routes get a warning, metres"),
     "comfort_grade_pct": ("number", 0, 100, "steeper stretches get a warning, percent"),
+    "max_access_m": ("number", 0, 5000, "longest street walk to or from a transit stop, metres"),
+    "unknown_transit_access": (
+        "string",
+        None,
+        None,
+        "trip or stop of unknown wheelchair accessibility: ignore, penalty or avoid",
+    ),
+    "unknown_transit_access_s": (
+        "number",
+        0,
+        3600,
+        "seconds added per boarding at a trip or stop of unknown accessibility",
+    ),
+    "transit_board_s": ("number", 0, 900, "seconds to board a vehicle (ramp deployment)"),
+    "transit_transfer_s": ("number", 0, 1800, "least time between alighting and next boarding"),
 }
 
 _FACTOR_MAP = {

@@ -706,3 +706,52 @@ def test_directions_are_said_in_the_page_language_and_listened_to_on_request(
     assert _page_errors(browser) == []
     _assert_no_violations(_axe(browser, axe_source), "the page with spoken directions")
     browser.execute_script("window.localStorage.clear();")
+
+
+def test_mode_switch_plans_with_public_transport_by_keyboard(
+    browser: Any, live_server: str, router: Any, axe_source: str
+) -> None:
+    """Street only / with public transport: by keyboard, itineraries are listed with times,
+    transfers and walking, each leg a line, legs drawn by mode; axe finds nothing with an
+    itinerary open, and the list is said again in each language."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from transit.build import build_for_cli
+
+    feeds = [settings.data_dir() / g for g in settings.DEFAULT_GTFS]
+    assert build_for_cli(feeds, router.graph.directory, force=False, progress=print)[0] == 0
+    tables = _i18n()
+    _open(browser, live_server + "/?lang=en", fresh=True)
+    _tab_to(browser, "mode-street")
+    _press(browser, Keys.ARROW_DOWN)  # a radio group moves and selects with the arrows
+    assert browser.execute_script("return document.getElementById('mode-transit').checked")
+    # A weekday morning inside the Almaty feed's service dates.
+    browser.execute_script("document.getElementById('depart-input').value='2026-05-04T08:00'")
+    _plan_typed(browser, ALMATY_FROM, ALMATY_TO)
+    heading = _wait(browser, lambda b: b.find_elements(By.ID, "plan-heading"), timeout=60)[0]
+    lang = browser.execute_script("return document.documentElement.lang")
+    n = len(browser.find_elements(By.CSS_SELECTOR, "ol.itineraries > li"))
+    assert n >= 1
+    assert heading.text == tables[lang]["plan_heading"].replace("{n}", str(n))
+    first = browser.find_element(By.CSS_SELECTOR, "details.itinerary")
+    assert first.get_attribute("open") is not None
+    legs = first.find_elements(By.CSS_SELECTOR, "li.leg")
+    assert legs and all(leg.text.strip() for leg in legs)
+    modes = {c.split("leg-")[1] for leg in legs for c in leg.get_attribute("class").split()[1:]}
+    assert modes - {"walk"}  # the page's first profile (wheelchair) rides a bus here
+    drawn = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#map path'))"
+        ".map(p => p.getAttribute('class') || '').filter(c => c.includes('jol-leg-'))"
+    )
+    assert {c.split("jol-leg-")[1].split()[0] for c in drawn} == modes
+    _assert_no_violations(_axe(browser, axe_source), "the page with a journey open")
+    for other in ("ru", "kk"):
+        browser.execute_script(
+            "const s = document.getElementById('lang-select'); s.value = arguments[0];"
+            "s.dispatchEvent(new Event('change'));",
+            other,
+        )
+        text = browser.find_element(By.ID, "plan-heading").text
+        assert text == tables[other]["plan_heading"].replace("{n}", str(n))
+    browser.execute_script("window.localStorage.clear();")

@@ -29,7 +29,9 @@ def _router() -> Any:
 @bp.get("/health")
 def health() -> Response:
     """Liveness plus what data is loaded (city, OSM date, artifact hashes)."""
-    return jsonify({"status": "ok", "data": _router().info()})
+    from web.plan import feeds  # web.plan imports this module
+
+    return jsonify({"status": "ok", "data": _router().info() | {"transit_feeds": feeds()}})
 
 
 @bp.get("/profiles")

@@ -18,7 +18,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from jol import settings
 from services import Services, load_services, services_for
-from web import api_routes, directions, openapi, page, request_guard, taxi
+from web import api_routes, directions, openapi, page, plan, request_guard, taxi
 from web.errors import register_error_handlers
 from web.limits import BodyCache, TokenBuckets, parse_rate_limits
 
@@ -65,6 +65,7 @@ def create_app(
     request_guard.install(app)  # before the blueprints: their rules keep `//` apart from `/`
     app.register_blueprint(api_routes.bp)
     app.register_blueprint(directions.bp)
+    app.register_blueprint(plan.bp)  # issue 13: journeys with public transport
     app.register_blueprint(openapi.bp)
     app.register_blueprint(page.bp)
     taxi.install(app, services.router)  # dispatch endpoints: off unless JOL_API_KEYS is set

@@ -36,6 +36,7 @@ ROUTING_STATUS = {
     "invalid_override": 400,
     "outside_area": 422,
     "no_accessible_route": 422,
+    "outside_service_dates": 422,
     "no_kerbside": 422,
     "no_drive_route": 422,
     "request_too_large": 413,

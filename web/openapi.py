@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from jol import settings
 from routing.service import WARNING_CODES
 from routing.turns import COMPASS, TURN_KINDS
-from web import taxi
+from web import plan, taxi
 from web.params import ROUTE_FORMATS
 
 bp = Blueprint("openapi", __name__)
@@ -689,7 +689,7 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
         enum=list(settings.LANGUAGES),
         default=settings.DEFAULT_LANGUAGE,
     )
-    return {
+    spec = {
         "openapi": "3.1.0",
         "info": {
             "title": "Jol accessible routing API",
@@ -826,10 +826,12 @@ def build_spec(overrides_schema: dict[str, Any]) -> dict[str, Any]:
             **taxi.openapi_paths(),
         },
         "components": {
-            "schemas": _schemas(overrides_schema),
+            "schemas": _schemas(overrides_schema) | plan.OPENAPI_SCHEMAS,
             "securitySchemes": taxi.SECURITY_SCHEMES,
         },
     }
+    spec["paths"] |= plan.OPENAPI_PATHS  # issue 13
+    return spec
 
 
 @bp.get("/openapi.json")

@@ -65,6 +65,7 @@
     lastAnswer: null,
     lastError: null,
     lastQuery: null,
+    lastPlan: null,
   };
 
   var map, routeLayer, markerLayer, streetsLayer, endMarkers = {};
@@ -110,7 +111,8 @@
     renderProfiles();
     renderLegend();
     renderDataInfo();
-    if (state.lastAnswer) {
+    if (state.lastPlan) renderPlan(state.lastPlan, false);
+    else if (state.lastAnswer) {
       renderRoute(state.lastAnswer, false);
       respeak(lang);
     } else if (state.lastError) renderError(state.lastError, false);
@@ -739,6 +741,12 @@
     };
     var depart = document.getElementById("depart-input").value;
     if (depart) body.depart_at = depart;
+    var modeInput = document.querySelector("input[name=mode]:checked");
+    if (modeInput && modeInput.value === "transit") {
+      submitPlan(body);
+      return;
+    }
+    state.lastPlan = null;
     body.lang = state.lang;
     state.lastQuery = body;
     shareInUrl(body);
@@ -819,6 +827,143 @@
 
   function setStatus(text) {
     document.getElementById("status").textContent = text;
+  }
+
+  // ---------- journeys with public transport (POST /api/v1/plan) ----------
+
+  var LEG_STYLES = {
+    walk: { color: "#1f4e9c", weight: 5, dashArray: "4 8" },
+    bus: { color: "#0b7a3e", weight: 7 },
+    trolleybus: { color: "#005f99", weight: 7 },
+    metro: { color: "#a1001b", weight: 7 },
+    tram: { color: "#8a4b00", weight: 7 },
+  };
+
+  function submitPlan(body) {
+    setStatus(t("searching"));
+    var results = document.getElementById("results");
+    results.setAttribute("aria-busy", "true");
+    fetch("/api/v1/plan", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    })
+      .then(function (r) {
+        return r.json().then(function (data) {
+          return { ok: r.ok, data: data };
+        });
+      })
+      .then(function (res) {
+        if (res.ok) renderPlan(res.data, true);
+        else {
+          state.lastPlan = null;
+          renderError(res.data.error || { code: "other", message: "" }, true);
+        }
+      })
+      .catch(function () {
+        renderError({ code: "network", message: "" }, true);
+      })
+      .then(function () {
+        results.removeAttribute("aria-busy");
+      });
+  }
+
+  function clock(iso) {
+    // "2026-05-04T08:06:00+05:00" -> "08:06": times are the feed's local time.
+    return String(iso || "").slice(11, 16);
+  }
+
+  function legText(leg) {
+    if (leg.mode === "walk") {
+      var vars = { distance: distance(leg.distance_m || 0), duration: duration(leg.duration_s || 0) };
+      if (leg.to_stop_name && !leg.from_stop_name) return t("leg_walk_to", Object.assign(vars, { stop: leg.to_stop_name }));
+      if (leg.from_stop_name && !leg.to_stop_name) return t("leg_walk_from", Object.assign(vars, { stop: leg.from_stop_name }));
+      return t("leg_walk", vars);
+    }
+    var text = t("leg_ride", {
+      mode: has("transit_mode_" + leg.mode) ? t("transit_mode_" + leg.mode) : leg.mode,
+      route: leg.route_short_name || leg.route_id,
+      headsign: leg.headsign || leg.to_stop_name,
+      from: leg.from_stop_name,
+      departure: clock(leg.departure),
+      n: (leg.intermediate_stops || []).length + 1,
+      to: leg.to_stop_name,
+      arrival: clock(leg.arrival),
+    });
+    var parts = [text, t("leg_low_floor", { value: t("transit_access_" + leg.wheelchair_accessible) })];
+    if (leg.headway_s && leg.exact_times === false) parts.push(t("leg_headway", { min: num(Math.round(leg.headway_s / 60), 0) }));
+    return parts.join(". ");
+  }
+
+  function drawItinerary(itinerary) {
+    routeLayer.clearLayers();
+    var bounds = [];
+    itinerary.legs.forEach(function (leg) {
+      var coords = (leg.geometry && leg.geometry.coordinates) || [];
+      var latlngs = coords.map(function (c) {
+        return [c[1], c[0]];
+      });
+      if (latlngs.length < 2) return;
+      var style = LEG_STYLES[leg.mode] || LEG_STYLES.bus;
+      L.polyline(latlngs, { color: "#ffffff", weight: style.weight + 4, opacity: 0.9, interactive: false }).addTo(routeLayer);
+      L.polyline(latlngs, { color: style.color, weight: style.weight, dashArray: style.dashArray, className: "jol-leg-" + leg.mode })
+        .bindTooltip(legText(leg))
+        .addTo(routeLayer);
+      bounds = bounds.concat(latlngs);
+    });
+    if (bounds.length) map.fitBounds(bounds, { padding: [30, 30] });
+  }
+
+  function renderPlan(answer, announce) {
+    state.lastPlan = answer;
+    state.lastAnswer = null;
+    state.lastError = null;
+    var body = document.getElementById("results-body");
+    body.textContent = "";
+    routeLayer.clearLayers();
+    markerLayer.clearLayers();
+    var itineraries = answer.itineraries || [];
+    var heading = t("plan_heading", { n: itineraries.length });
+    body.appendChild(el("h3", { id: "plan-heading", text: heading }));
+    (answer.warnings || []).forEach(function (w) {
+      body.appendChild(el("p", { class: "note", text: warningText(w) }));
+    });
+    var list = el("ol", { class: "itineraries", "aria-labelledby": "plan-heading" });
+    itineraries.forEach(function (it, i) {
+      var summary = t("itinerary_summary", {
+        departure: clock(it.departure),
+        arrival: clock(it.arrival),
+        duration: duration(it.duration_s),
+        transfers: num(it.transfers, 0),
+        walk: distance(it.walk_m),
+      });
+      var label = it.kind === "street" ? t("itinerary_street") + ": " + summary : summary;
+      var legs = el("ol", { class: "legs" });
+      it.legs.forEach(function (leg) {
+        var warnings = (leg.warnings || []).map(function (w) {
+          return el("li", { text: warningText(w) });
+        });
+        legs.appendChild(
+          el("li", { class: "leg leg-" + leg.mode }, [
+            el("span", { text: clock(leg.departure) + " " + legText(leg) }),
+            warnings.length ? el("ul", { class: "warnings" }, warnings) : null,
+          ])
+        );
+      });
+      var details = el("details", { class: "itinerary" }, [
+        el("summary", { text: t("itinerary_label", { n: i + 1 }) + ". " + label }),
+        legs,
+      ]);
+      details.addEventListener("toggle", function () {
+        if (details.open) drawItinerary(it);
+      });
+      if (i === 0) details.open = true;
+      list.appendChild(el("li", {}, [details]));
+    });
+    body.appendChild(list);
+    if (itineraries.length) drawItinerary(itineraries[0]);
+    setStatus(heading);
+    if (announce) document.getElementById("results").focus();
   }
 
   // ---------- results ----------
@@ -1247,6 +1392,7 @@
   }
 
   function renderError(error, announce) {
+    state.lastPlan = null;
     state.lastError = error;
     state.lastAnswer = null;
     var body = document.getElementById("results-body");
