@@ -717,9 +717,10 @@ def test_mode_switch_plans_with_public_transport_by_keyboard(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    from jol.cities import load_city
     from transit.build import build_for_cli
 
-    feeds = [settings.data_dir() / g for g in settings.DEFAULT_GTFS]
+    feeds = load_city("almaty").files("gtfs")
     assert build_for_cli(feeds, router.graph.directory, force=False, progress=print)[0] == 0
     tables = _i18n()
     _open(browser, live_server + "/?lang=en", fresh=True)
