@@ -144,3 +144,20 @@ def test_every_kind_and_category_of_the_index_is_said_in_every_language(
         assert all(f"place_kind_{k}" in words for k in places.kinds()), lang
         missing = [c for c in categories if "osm_" + c.replace("=", "_") not in words]
         assert not missing, (lang, missing)
+
+
+@pytest.mark.parametrize("query", ["метро", "metro", "метро станциясы"])  # ru, en, kk
+def test_the_api_answers_metro_stations_first(places: PlaceIndex, query: str) -> None:
+    """GET /api/v1/places on the real app loaded from the graph folder with its timetable."""
+    from web.app import create_app
+
+    router = city_router("almaty")
+    app = create_app(router=router, config={"JOL_RATE_LIMITS": {}})
+    answer = app.test_client().get("/api/v1/places", query_string={"q": query})
+    assert answer.status_code == 200
+    found = answer.get_json()["places"]
+    assert found[0]["kind"] == "metro_station", found[:2]
+    only = app.test_client().get(
+        "/api/v1/places", query_string={"q": "Сайран", "kinds": "metro_station"}
+    )
+    assert [p["name"] for p in only.get_json()["places"]] == ["Сайран"]
