@@ -27,8 +27,11 @@ Rank (best first): exact name (also ignoring street words like "ул.", "пр.",
 "даңғылы") > every query word is a prefix of a name word > the query is a
 substring of a name; within each, a name whose street word is of the query's
 kind ("проспект Абая": the avenue before "ул. Абая"); then streets and
-stations before stops, facilities and entrances; then distance to `near`;
-then shorter names.
+stations (metro stations too) before stops, facilities and entrances; then
+distance to `near`; then shorter names.
+
+When the graph folder has a compiled timetable, its served stops are places
+too (`places.stops`): the only metro stations Almaty's index has come from it.
 """
 
 from __future__ import annotations
@@ -37,15 +40,20 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow.parquet as pq
 
 from jol import settings
 
-KINDS = ("street", "station", "stop", "facility", "entrance", "address")
+if TYPE_CHECKING:
+    from places.stops import TransitStop
+
+KINDS = ("street", "station", "metro_station", "stop", "facility", "entrance", "address")
 # Streets and stations are what people name as a destination most often.
-_KIND_RANK = {"street": 0, "station": 0, "stop": 1, "address": 1, "facility": 2, "entrance": 3}
+_KIND_RANK = {"street": 0, "station": 0, "metro_station": 0, "stop": 1, "address": 1}
+_KIND_RANK |= {"facility": 2, "entrance": 3}
 _KIND_TIER = -1  # a place of the kind the query names: ahead of every name match
 _ACCESS_GROUPS = ("mobility", "musculoskeletal", "visual", "hearing")
 _NAME_COLUMNS = ("name", "name_ru", "name_kk", "name_en", "name_int")
@@ -232,13 +240,27 @@ class PlaceIndex:
         self._category = np.array([c or "" for c in columns["category"]], dtype=str)
 
     @classmethod
-    def load(cls, directory: Path) -> PlaceIndex:
-        """Read `directory/places.parquet` (written by graph_build.places.write_places)."""
-        table = pq.read_table(Path(directory) / settings.PLACES_FILENAME)
-        return cls(table.to_pydict())
+    def load(cls, directory: Path, stops: Sequence[TransitStop] = ()) -> PlaceIndex:
+        """Read `directory/places.parquet` (written by graph_build.places.write_places),
+        with the timetable's `stops` added where OSM lacks them (see `places.stops`)."""
+        from places.stops import add_stops  # places.stops imports this module's normalize
+
+        columns = pq.read_table(Path(directory) / settings.PLACES_FILENAME).to_pydict()
+        return cls(add_stops(columns, stops) if stops else columns)
 
     def __len__(self) -> int:
         return len(self._lat)
+
+    def kinds(self) -> set[str]:
+        """The kinds of place the index holds (the page needs a word for each)."""
+        return set(self._kind.tolist())
+
+    def places(self, kinds: Sequence[str]) -> list[dict]:
+        """Every place of `kinds` (a subset of `KINDS`), as `search` answers them."""
+        allowed = _check_kinds(kinds)
+        assert allowed is not None
+        keep = np.flatnonzero(np.isin(self._kind, list(allowed)))
+        return [self._result(int(i)) for i in keep]
 
     def search(
         self,

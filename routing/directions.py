@@ -45,7 +45,7 @@ STEEP_SHARE_OF_LIMIT = 0.75
 DEFAULT_COMFORT_GRADE_PCT = 6.0
 # A named stop, facility or entrance this close to a turn is said as a landmark.
 LANDMARK_RADIUS_M = 30.0
-LANDMARK_KINDS = ("station", "stop", "facility", "entrance")
+LANDMARK_KINDS = ("station", "metro_station", "stop", "facility", "entrance")
 # An unmapped junction this close to a turn is said with the turn, not apart.
 JUNCTION_WITH_TURN_M = 3.0
 # A destination further than this from the route's line is on one side of it.

@@ -14,9 +14,11 @@ from pathlib import Path
 from basemap import StreetLines
 from jol import settings
 from places import PlaceIndex
+from places.stops import TransitStop
 from routing.metrics import MetricStore
 from routing.planner import StreetPlanner
 from routing.service import Router
+from transit.timetable import NPZ, Timetable
 
 _log = logging.getLogger(__name__)
 
@@ -71,4 +73,34 @@ def _load_places(graph_dir: Path) -> PlaceIndex | None:
     if not (graph_dir / settings.PLACES_FILENAME).exists():
         _log.warning("no %s in %s: place search disabled", settings.PLACES_FILENAME, graph_dir)
         return None
-    return PlaceIndex.load(graph_dir)
+    return PlaceIndex.load(graph_dir, _transit_stops(graph_dir))
+
+
+def _transit_stops(graph_dir: Path) -> list[TransitStop]:
+    """The compiled timetable's served stops, for place search; [] without a timetable.
+
+    Composed here rather than in places/ so the place index needs no knowledge of the
+    compiled arrays; a platform of a station is listed as its station, once.
+    """
+    if not (graph_dir / NPZ).is_file():
+        return []
+    try:
+        timetable = Timetable.load(graph_dir)
+    except (OSError, ValueError, KeyError) as exc:  # streets still searchable; say why not stops
+        _log.warning("timetable in %s unreadable (%s): stops not searchable", graph_dir, exc)
+        return []
+    modes: dict[int, set[str]] = {}
+    for stop, words in timetable.served_stop_modes().items():
+        parent = int(timetable.stop_parent[stop])
+        modes.setdefault(parent if parent >= 0 else stop, set()).update(words)
+    return [
+        TransitStop(
+            stop_id=timetable.stop_id(stop),
+            name=timetable.stop_name(stop),
+            lat=timetable.stop_latlon(stop)[0],
+            lon=timetable.stop_latlon(stop)[1],
+            modes=frozenset(words),
+            wheelchair=timetable.stop_wheelchair_word(stop),
+        )
+        for stop, words in sorted(modes.items())
+    ]

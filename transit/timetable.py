@@ -165,6 +165,23 @@ class Timetable:
         """Indices of stops some trip serves (those worth linking to the street graph)."""
         return np.unique(self.pos_stop)
 
+    def served_stop_modes(self) -> dict[int, frozenset[str]]:
+        """Mode words (codes.MODE_WORDS) of the routes that serve each served stop.
+
+        Place search lists a stop a metro route serves as a metro station.
+        """
+        if not self.n_trips:
+            return {}
+        n_trips_of = np.diff(self.pattern_trip_ptr)
+        first_trip = np.minimum(self.pattern_trip_ptr[:-1], self.n_trips - 1)
+        pattern_mode = np.where(n_trips_of > 0, self.route_mode[self.trip_route[first_trip]], -1)
+        modes: dict[int, set[str]] = {}
+        pos_mode = pattern_mode[self.pos_pattern].tolist()
+        for stop, mode in zip(self.pos_stop.tolist(), pos_mode, strict=True):
+            if mode >= 0:
+                modes.setdefault(stop, set()).add(codes.MODE_WORDS[mode])
+        return {stop: frozenset(words) for stop, words in modes.items()}
+
     def trip_info(self, trip: int) -> TripInfo:
         template = int(self.trip_template[trip])
         route = int(self.trip_route[trip])
