@@ -109,9 +109,10 @@ def _boardings(answer: dict) -> list[tuple[str, str]]:
 
 def _in_process(
     router, tt, plans: list[dict]
-) -> tuple[list[float], dict[str, int], list[list[tuple[str, str]] | None]]:
+) -> tuple[list[float], dict[str, int], list[list[tuple[str, str]] | None], list[float | None]]:
     seconds, outcomes = [], {"transit": 0, "street": 0, "error": 0}
     boards: list[list[tuple[str, str]] | None] = []
+    door_s: list[float | None] = []  # depart_at to the best itinerary's arrival
     for body in plans:
         t0 = time.perf_counter()
         try:
@@ -125,11 +126,15 @@ def _in_process(
             )
             outcomes[answer["itineraries"][0]["kind"]] += 1
             boards.append(_boardings(answer))
+            arrival = datetime.fromisoformat(answer["itineraries"][0]["arrival"])
+            depart = datetime.fromisoformat(body["depart_at"])
+            door_s.append((arrival.replace(tzinfo=None) - depart).total_seconds())
         except RoutingError:
             outcomes["error"] += 1
             boards.append(None)
+            door_s.append(None)
         seconds.append(time.perf_counter() - t0)
-    return seconds, outcomes, boards
+    return seconds, outcomes, boards, door_s
 
 
 def _judge(boards: list, stop_wc: dict[str, str], trip_wc: dict[str, str], profile_of) -> str:
@@ -149,7 +154,9 @@ def _judge(boards: list, stop_wc: dict[str, str], trip_wc: dict[str, str], profi
     return "; ".join(parts)
 
 
-def _valhalla(plans: list[dict], jol_boards: list, jol_seconds: list[float], day: date) -> None:
+def _valhalla(
+    plans: list[dict], jol_boards: list, jol_door_s: list, jol_seconds: list[float], day: date
+) -> None:
     """The same Atlanta plans through Valhalla's multimodal costing, printed beside Jol's."""
     try:
         from benchmarks import _valhalla_transit as vt
@@ -162,11 +169,11 @@ def _valhalla(plans: list[dict], jol_boards: list, jol_seconds: list[float], day
     config, v_day = vt.build_transit_tiles(osm, feeds, out, day)
     engine = vt.ValhallaTransit(config, feeds)
     shift = v_day - day
-    seconds, boards = [], []
+    seconds, boards, door_s = [], [], []
     for body in plans:
         depart = datetime.fromisoformat(body["depart_at"]) + shift
         t0 = time.perf_counter()
-        stops = engine.plan(
+        answer = engine.plan(
             (body["from"]["lat"], body["from"]["lon"]),
             (body["to"]["lat"], body["to"]["lon"]),
             depart,
@@ -174,7 +181,8 @@ def _valhalla(plans: list[dict], jol_boards: list, jol_seconds: list[float], day
         )
         seconds.append(time.perf_counter() - t0)
         # Valhalla names no trip; the trip side is judged on Jol's rides only.
-        boards.append(None if stops is None else [(s, "") for s in stops])
+        boards.append(None if answer is None else [(s, "") for s in answer[0]])
+        door_s.append(None if answer is None else answer[1])
     stop_wc, trip_wc = vt.raw_wheelchair(feeds)
     n_trips_2 = sum(v == "2" for v in trip_wc.values())
     n_stops_2 = sum(v == "2" for v in stop_wc.values())
@@ -189,6 +197,18 @@ def _valhalla(plans: list[dict], jol_boards: list, jol_seconds: list[float], day
 
     print(f"atlanta: Jol      {_judge(jol_boards, stop_wc, trip_wc, profile_of)}")
     print(f"atlanta: Valhalla {_judge(boards, stop_wc, trip_wc, profile_of)}")
+    both = [
+        (j, v)
+        for body, j, v in zip(plans, jol_door_s, door_s, strict=True)
+        if body["profile"] == "default" and j is not None and v is not None
+    ]
+    if both:
+        jol_min = float(np.median([j for j, _ in both])) / 60
+        val_min = float(np.median([v for _, v in both])) / 60
+        print(
+            f"atlanta: depart_at to arrival, {len(both)} default plans both answered: "
+            f"Jol median {jol_min:.1f} min, Valhalla median {val_min:.1f} min"
+        )
     print(
         f"atlanta: {len(plans)} plans in-process latency: Jol p50 {_pct(jol_seconds, 50):.1f} ms, "
         f"p95 {_pct(jol_seconds, 95):.1f} ms; Valhalla {vt.valhalla.__version__} p50 "
@@ -220,14 +240,14 @@ def run(name: str, n: int, n_baseline: int, seed: int, http: bool) -> None:
         took_s = time.perf_counter() - t0
         print(f"{name}: stop links + transfer walks for {profile}: {took_s:.2f} s")
     plans = _plans(router, tt, day, n, seed)
-    local, outcomes, boards = _in_process(router, tt, plans)
+    local, outcomes, boards, door_s = _in_process(router, tt, plans)
     p50 = _pct(local, 50)
     print(
         f"{name}: {n} plans in-process (access, egress, RAPTOR, street candidate, legs): "
         f"p50 {p50:.1f} ms, p95 {_pct(local, 95):.1f} ms; best itinerary {outcomes}"
     )
     if name == "atlanta":
-        _valhalla(plans, boards, local, day)
+        _valhalla(plans, boards, door_s, local, day)
     if http:
         remote = _over_http(graph_dir, plans)
         print(
