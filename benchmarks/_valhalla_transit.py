@@ -52,6 +52,15 @@ _DATE_COLUMNS = {
 _STAMP = "source.stamp"
 
 
+TOOLS = ("valhalla_ingest_transit", "valhalla_convert_transit", "valhalla_build_tiles")
+
+
+def missing_tools() -> list[str]:
+    """The transit pipeline's executables this pyvalhalla wheel does not ship."""
+    bin_dir = Path(valhalla.__file__).parent / "bin"
+    return [tool for tool in TOOLS if not (bin_dir / tool).is_file()]
+
+
 def _weeks_shift(day: date, built: date) -> timedelta:
     """Whole weeks that move `day` to the first same weekday after `built`."""
     weeks = (built - day).days // 7 + 1

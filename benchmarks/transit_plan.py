@@ -163,6 +163,9 @@ def _valhalla(
     except ImportError as exc:
         print(f"atlanta: Valhalla comparison skipped: {exc} (pip install -e '.[bench]')")
         return
+    if vt.missing_tools():
+        print(f"atlanta: Valhalla comparison skipped: the wheel lacks {vt.missing_tools()}")
+        return
     feeds = [ATLANTA / "marta-bus-856-only.gtfs.zip", ATLANTA / "cobblinc-bus-30-only.gtfs.zip"]
     osm = ATLANTA / "cobb-county.filtered.osm.pbf"
     out = settings.cache_dir() / "valhalla" / "atlanta-transit"
