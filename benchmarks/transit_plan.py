@@ -12,9 +12,17 @@ limits off). The baseline is benchmarks/transit_raptor.py's time-expanded Dijkst
 (networkx) on the same compiled timetable and date, built in this run; it answers
 stop-to-stop transit only, so its ratio flatters it.
 
-The Valhalla multimodal comparison the issue mentions is not run here. The issue
-names this file benchmarks/transit.py; that name shadows the `transit` package
-wherever benchmarks/ is on sys.path (tests/test_directions.py puts it there).
+On Atlanta, where the bench extra (pyvalhalla-weekly) is installed, the same plans
+go to Valhalla's `multimodal` costing on transit tiles built from the same .osm.pbf
+and feeds (benchmarks/_valhalla_transit.py, which explains the time-zone and
+schedule-date quirks); wheelchair_manual plans ask for `transit.wheelchair` and
+pedestrian `type: wheelchair`. Printed beside Jol's: answered plans, plans riding
+transit, boardings of trips with wheelchair_accessible=2 or at stops with
+wheelchair_boarding=2 (and at stops whose feed says nothing), judged from the raw
+GTFS, and latency. Skipped with a message where pyvalhalla is missing.
+
+The issue names this file benchmarks/transit.py; that name shadows the `transit`
+package wherever benchmarks/ is on sys.path (tests/test_directions.py puts it there).
 """
 
 from __future__ import annotations
@@ -89,8 +97,22 @@ def _plans(router, tt, day: date, n: int, seed: int) -> list[dict]:
     return out
 
 
-def _in_process(router, tt, plans: list[dict]) -> tuple[list[float], dict[str, int]]:
+def _boardings(answer: dict) -> list[tuple[str, str]]:
+    """(GTFS stop_id, trip_id) of each ride of the best itinerary, without Jol's feed prefix."""
+    legs = answer["itineraries"][0].get("legs", [])
+    return [
+        (leg["from_stop_id"].split(":", 1)[-1], leg["trip_id"].split(":", 1)[-1])
+        for leg in legs
+        if leg["mode"] != "walk" and "from_stop_id" in leg
+    ]
+
+
+def _in_process(
+    router, tt, plans: list[dict]
+) -> tuple[list[float], dict[str, int], list[list[tuple[str, str]] | None], list[float | None]]:
     seconds, outcomes = [], {"transit": 0, "street": 0, "error": 0}
+    boards: list[list[tuple[str, str]] | None] = []
+    door_s: list[float | None] = []  # depart_at to the best itinerary's arrival
     for body in plans:
         t0 = time.perf_counter()
         try:
@@ -103,10 +125,98 @@ def _in_process(router, tt, plans: list[dict]) -> tuple[list[float], dict[str, i
                 depart_at=datetime.fromisoformat(body["depart_at"]),
             )
             outcomes[answer["itineraries"][0]["kind"]] += 1
+            boards.append(_boardings(answer))
+            arrival = datetime.fromisoformat(answer["itineraries"][0]["arrival"])
+            depart = datetime.fromisoformat(body["depart_at"])
+            door_s.append((arrival.replace(tzinfo=None) - depart).total_seconds())
         except RoutingError:
             outcomes["error"] += 1
+            boards.append(None)
+            door_s.append(None)
         seconds.append(time.perf_counter() - t0)
-    return seconds, outcomes
+    return seconds, outcomes, boards, door_s
+
+
+def _judge(boards: list, stop_wc: dict[str, str], trip_wc: dict[str, str], profile_of) -> str:
+    """Answered / riding / inaccessible and unknown boardings, per profile, as one line."""
+    parts = []
+    for profile in PROFILES:
+        mine = [b for i, b in enumerate(boards) if profile_of(i) == profile]
+        rides = [r for b in mine if b for r in b]
+        bad = sum(stop_wc.get(s) == "2" or trip_wc.get(t) == "2" for s, t in rides)
+        unknown = sum(stop_wc.get(s) == "0" for s, _ in rides)
+        unmatched = sum(s not in stop_wc for s, _ in rides)
+        parts.append(
+            f"{profile}: answered {sum(b is not None for b in mine)}/{len(mine)}, "
+            f"riding {sum(bool(b) for b in mine)}, boardings {len(rides)} "
+            f"(inaccessible {bad}, stop access unknown {unknown}, not in the feeds {unmatched})"
+        )
+    return "; ".join(parts)
+
+
+def _valhalla(
+    plans: list[dict], jol_boards: list, jol_door_s: list, jol_seconds: list[float], day: date
+) -> None:
+    """The same Atlanta plans through Valhalla's multimodal costing, printed beside Jol's."""
+    try:
+        from benchmarks import _valhalla_transit as vt
+    except ImportError as exc:
+        print(f"atlanta: Valhalla comparison skipped: {exc} (pip install -e '.[bench]')")
+        return
+    if vt.missing_tools():
+        print(f"atlanta: Valhalla comparison skipped: the wheel lacks {vt.missing_tools()}")
+        return
+    feeds = [ATLANTA / "marta-bus-856-only.gtfs.zip", ATLANTA / "cobblinc-bus-30-only.gtfs.zip"]
+    osm = ATLANTA / "cobb-county.filtered.osm.pbf"
+    out = settings.cache_dir() / "valhalla" / "atlanta-transit"
+    config, v_day = vt.build_transit_tiles(osm, feeds, out, day)
+    engine = vt.ValhallaTransit(config, feeds)
+    shift = v_day - day
+    seconds, boards, door_s = [], [], []
+    for body in plans:
+        depart = datetime.fromisoformat(body["depart_at"]) + shift
+        t0 = time.perf_counter()
+        answer = engine.plan(
+            (body["from"]["lat"], body["from"]["lon"]),
+            (body["to"]["lat"], body["to"]["lon"]),
+            depart,
+            wheelchair=body["profile"] != "default",
+        )
+        seconds.append(time.perf_counter() - t0)
+        # Valhalla names no trip; the trip side is judged on Jol's rides only.
+        boards.append(None if answer is None else [(s, "") for s in answer[0]])
+        door_s.append(None if answer is None else answer[1])
+    stop_wc, trip_wc = vt.raw_wheelchair(feeds)
+    n_trips_2 = sum(v == "2" for v in trip_wc.values())
+    n_stops_2 = sum(v == "2" for v in stop_wc.values())
+    print(
+        f"atlanta: raw GTFS: {n_stops_2} stops wheelchair_boarding=2, "
+        f"{n_trips_2} trips wheelchair_accessible=2; Valhalla asked for {v_day} "
+        f"(= {day} moved {shift.days} days, see benchmarks/_valhalla_transit.py)"
+    )
+
+    def profile_of(i: int) -> str:
+        return plans[i]["profile"]
+
+    print(f"atlanta: Jol      {_judge(jol_boards, stop_wc, trip_wc, profile_of)}")
+    print(f"atlanta: Valhalla {_judge(boards, stop_wc, trip_wc, profile_of)}")
+    both = [
+        (j, v)
+        for body, j, v in zip(plans, jol_door_s, door_s, strict=True)
+        if body["profile"] == "default" and j is not None and v is not None
+    ]
+    if both:
+        jol_min = float(np.median([j for j, _ in both])) / 60
+        val_min = float(np.median([v for _, v in both])) / 60
+        print(
+            f"atlanta: depart_at to arrival, {len(both)} default plans both answered: "
+            f"Jol median {jol_min:.1f} min, Valhalla median {val_min:.1f} min"
+        )
+    print(
+        f"atlanta: {len(plans)} plans in-process latency: Jol p50 {_pct(jol_seconds, 50):.1f} ms, "
+        f"p95 {_pct(jol_seconds, 95):.1f} ms; Valhalla {vt.valhalla.__version__} p50 "
+        f"{_pct(seconds, 50):.1f} ms, p95 {_pct(seconds, 95):.1f} ms"
+    )
 
 
 def _over_http(graph_dir: Path, plans: list[dict]) -> list[float]:
@@ -133,12 +243,14 @@ def run(name: str, n: int, n_baseline: int, seed: int, http: bool) -> None:
         took_s = time.perf_counter() - t0
         print(f"{name}: stop links + transfer walks for {profile}: {took_s:.2f} s")
     plans = _plans(router, tt, day, n, seed)
-    local, outcomes = _in_process(router, tt, plans)
+    local, outcomes, boards, door_s = _in_process(router, tt, plans)
     p50 = _pct(local, 50)
     print(
         f"{name}: {n} plans in-process (access, egress, RAPTOR, street candidate, legs): "
         f"p50 {p50:.1f} ms, p95 {_pct(local, 95):.1f} ms; best itinerary {outcomes}"
     )
+    if name == "atlanta":
+        _valhalla(plans, boards, door_s, local, day)
     if http:
         remote = _over_http(graph_dir, plans)
         print(
