@@ -90,6 +90,10 @@ _NODE_KEYS = (
     "foot",
     "railway",
     "entrance",
+    # crossing facts spoken in directions (tests/test_directions.py reads these)
+    "crossing:island",
+    "crossing:lanes",
+    "traffic_calming",
 )
 _WAY_KEYS = (
     "highway",
@@ -102,6 +106,10 @@ _WAY_KEYS = (
     "access",
     "area",
     "wheelchair",
+    "lanes",
+    "crossing:island",
+    "crossing:lanes",
+    "traffic_calming",
 )
 _HEIGHT = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(mm|cm|m)?\s*$")
 

@@ -44,6 +44,8 @@ _NODE_SPEC: dict[str, type] = {
     "is_crossing": np.bool_,
     "crossing_signals": np.int8,
     "crossing_markings": np.int8,
+    "crossing_island": np.int8,
+    "crossing_lanes": np.int8,
     "sound": np.int8,
     "vibration": np.int8,
     "button": np.int8,
@@ -82,6 +84,9 @@ _EDGE_SPEC: dict[str, type] = {
     "is_crossing": np.bool_,
     "crossing_signals": np.int8,
     "crossing_markings": np.int8,
+    "crossing_island": np.int8,
+    "crossing_lanes": np.int8,
+    "lanes": np.int8,
     "sound": np.int8,
     "vibration": np.int8,
     "tactile": np.int8,
@@ -108,6 +113,9 @@ def _node_row(data: dict, vocab: dict[str, _Vocab]) -> dict:
         "is_crossing": highway == "crossing" or crossing_word not in ("", "no"),
         "crossing_signals": T.crossing_signals(data),
         "crossing_markings": T.crossing_markings(data),
+        "crossing_island": T.crossing_island(data),
+        # The crossed road's lanes fill this in after all edges are read (_crossed_lanes).
+        "crossing_lanes": T.lane_count(data.get("crossing:lanes")),
         "sound": T.tristate(data.get("traffic_signals:sound"), yes=("yes", "locate", "walk")),
         "vibration": T.tristate(data.get("traffic_signals:vibration")),
         "button": T.tristate(data.get("button_operated")),
@@ -170,6 +178,9 @@ def _edge_row(data: dict, vocab: dict[str, _Vocab]) -> dict:
         "is_crossing": is_crossing,
         "crossing_signals": T.crossing_signals(data) if is_crossing else T.UNKNOWN,
         "crossing_markings": T.crossing_markings(data) if is_crossing else T.UNKNOWN,
+        "crossing_island": T.crossing_island(data) if is_crossing else T.UNKNOWN,
+        "crossing_lanes": T.lane_count(data.get("crossing:lanes")) if is_crossing else -1,
+        "lanes": T.lane_count(data.get("lanes")),
         "sound": T.tristate(data.get("traffic_signals:sound"), yes=("yes", "locate", "walk")),
         "vibration": T.tristate(data.get("traffic_signals:vibration")),
         "tactile": T.tristate(data.get("tactile_paving"), yes=("yes", "incorrect", "contrasted")),
@@ -186,6 +197,28 @@ def _edge_row(data: dict, vocab: dict[str, _Vocab]) -> dict:
 
 def _columns(rows: list[dict], spec: dict[str, type]) -> dict[str, np.ndarray]:
     return {key: np.array([row[key] for row in rows], dtype=dtype) for key, dtype in spec.items()}
+
+
+def _crossed_lanes(arrays: dict[str, np.ndarray]) -> None:
+    """Lanes to cross at each crossing not tagged with ``crossing:lanes``: the most lanes of
+    a road way meeting the crossing node (for a crossing way, any of its pieces' ends).
+
+    Roads untagged with ``lanes`` leave it unknown (-1); nothing is guessed from the highway.
+    """
+    road = arrays["edge_is_road"] & (arrays["edge_lanes"] > 0)
+    at_node = np.full(len(arrays["node_lat"]), -1, dtype=np.int8)
+    for end in ("edge_u", "edge_v"):
+        np.maximum.at(at_node, arrays[end][road], arrays["edge_lanes"][road])
+    node_fill = arrays["node_is_crossing"] & (arrays["node_crossing_lanes"] < 0)
+    arrays["node_crossing_lanes"][node_fill] = at_node[node_fill]
+    # A crossing way is cut where it meets the road: every piece of it crosses that road.
+    crossing = np.flatnonzero(arrays["edge_is_crossing"])
+    ways, inverse = np.unique(arrays["edge_osm_way_id"][crossing], return_inverse=True)
+    ends = np.maximum(at_node[arrays["edge_u"][crossing]], at_node[arrays["edge_v"][crossing]])
+    per_way = np.full(len(ways), -1, dtype=np.int8)
+    np.maximum.at(per_way, inverse, ends)
+    lanes = arrays["edge_crossing_lanes"]
+    lanes[crossing] = np.where(lanes[crossing] < 0, per_way[inverse], lanes[crossing])
 
 
 def graph_to_arrays(graph: nx.MultiDiGraph) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
@@ -231,6 +264,7 @@ def graph_to_arrays(graph: nx.MultiDiGraph) -> tuple[dict[str, np.ndarray], dict
         offsets.append(len(lons))
     arrays = {f"node_{key}": value for key, value in _columns(node_rows, _NODE_SPEC).items()}
     arrays |= {f"edge_{key}": value for key, value in _columns(edge_rows, _EDGE_SPEC).items()}
+    _crossed_lanes(arrays)
     arrays["geom_lon"] = np.asarray(lons, dtype=np.float64)
     arrays["geom_lat"] = np.asarray(lats, dtype=np.float64)
     arrays["geom_offsets"] = np.asarray(offsets, dtype=np.int64)

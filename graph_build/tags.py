@@ -27,6 +27,10 @@ NODE_TAGS = (
     "crossing:markings",
     "crossing:signals",
     "crossing_ref",
+    # Spoken at a crossing: a refuge island halfway, and lanes if tagged on the crossing.
+    "crossing:island",
+    "crossing:lanes",
+    "traffic_calming",
     "traffic_signals:sound",
     "traffic_signals:vibration",
     "button_operated",
@@ -69,6 +73,11 @@ WAY_TAGS = (
     "crossing",
     "crossing:markings",
     "crossing:signals",
+    "crossing:island",
+    "crossing:lanes",
+    "traffic_calming",
+    # Lanes of a road: how many lanes a crossing of it has to cross.
+    "lanes",
     "traffic_signals:sound",
     "traffic_signals:vibration",
     "button_operated",
@@ -262,6 +271,27 @@ def crossing_signals(tags: dict) -> int:
     if (first(tags.get("highway")) or "") == "traffic_signals":
         return YES
     return UNKNOWN
+
+
+def crossing_island(tags: dict) -> int:
+    """Whether a crossing has a refuge island halfway: ``crossing:island`` wins,
+    ``traffic_calming=island`` on the crossing says yes."""
+    explicit = tristate(tags.get("crossing:island"))
+    if explicit != UNKNOWN:
+        return explicit
+    return YES if (first(tags.get("traffic_calming")) or "").lower() == "island" else UNKNOWN
+
+
+def lane_count(value: object) -> int:
+    """A ``lanes``-style count as an int (1..30), -1 if absent or unreadable."""
+    text = first(value)
+    if text is None:
+        return -1
+    try:
+        count = int(text.strip())
+    except ValueError:
+        return -1
+    return count if 0 < count <= 30 else -1
 
 
 def crossing_markings(tags: dict) -> int:

@@ -43,8 +43,9 @@ def default_graph_dir() -> Path:
 # Compiled artifact format; bump when arrays change so old builds are rebuilt.
 # 5: places hold street addresses; 6: long edges cut, node access arrays;
 # 7: no vertex repeated at a cut point; 8: drive graph;
-# 9: the manifest holds the city's time zone and names.
-ARTIFACT_FORMAT_VERSION = 9
+# 9: the manifest holds the city's time zone and names;
+# 10: crossings carry island and lanes to cross, roads their lanes.
+ARTIFACT_FORMAT_VERSION = 10
 
 # Routing
 COST_SCALE = 10  # integer CCH weights are tenths of a second

@@ -84,6 +84,11 @@ class RouteBuilder:
             "markings": _tri(markings),
         }
 
+    @staticmethod
+    def _island_lanes(island: int, lanes: int) -> dict:
+        """What is crossed: a refuge island halfway, and how many lanes (unknown if untagged)."""
+        return {"island": _tri(island), "lanes": int(lanes) if lanes > 0 else "unknown"}
+
     def node_barriers(self, node: int, via_edge: int) -> list[dict]:
         """Barriers met on entering `node` from `via_edge`."""
         a, found = self.a, []
@@ -111,8 +116,10 @@ class RouteBuilder:
                 pick("vibration"),
                 pick("crossing_markings"),
             )
+            # Lanes only of roads through this node: the way it sits on may cross another road.
             found.append(
                 crossing
+                | self._island_lanes(pick("crossing_island"), a["node_crossing_lanes"][node])
                 | {"button_operated": _tri(a["node_button"][node])}
                 | self._node_point(node)
             )
@@ -181,7 +188,10 @@ class RouteBuilder:
                 a["edge_vibration"][edge],
                 a["edge_crossing_markings"][edge],
             )
-            found.append(crossing | where)
+            island_lanes = self._island_lanes(
+                a["edge_crossing_island"][edge], a["edge_crossing_lanes"][edge]
+            )
+            found.append(crossing | island_lanes | where)
         if a["edge_has_kerb"][edge]:
             found.append(
                 {"kind": "kerb", "height_cm": _number_or_unknown(a["edge_kerb_height_cm"][edge])}

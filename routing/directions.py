@@ -46,6 +46,9 @@ DEFAULT_COMFORT_GRADE_PCT = 6.0
 # A named stop, facility or entrance this close to a turn is said as a landmark.
 LANDMARK_RADIUS_M = 30.0
 LANDMARK_KINDS = ("station", "metro_station", "stop", "facility", "entrance")
+# A landmark whose projection on the route is this close (along it) to the turn is "at" it;
+# further back it is passed before the turn ("after" it), further on it comes after ("before").
+LANDMARK_AT_M = 8.0
 # An unmapped junction this close to a turn is said with the turn, not apart.
 JUNCTION_WITH_TURN_M = 3.0
 # A destination further than this from the route's line is on one side of it.
@@ -93,7 +96,7 @@ def build(
     events = _events(route, along)
     events.append(_arrive(route, coords, along, destination))
     if places is not None:
-        _add_landmarks(events, places)
+        _add_landmarks(events, places, coords, along)
     pace = PACE_M.get(answer.get("profile", ""))
     out: list[dict] = []
     for i, event in enumerate(events):
@@ -195,20 +198,46 @@ def _add_junctions(events: list[dict], route: dict, coords: list, along: list[fl
     return events
 
 
-def _add_landmarks(events: list[dict], places: Any) -> None:
+def _add_landmarks(events: list[dict], places: Any, coords: list, along: list[float]) -> None:
     for event in events:
         if event["code"] not in ("turn", "arrive"):
             continue
         found = places.nearest((event["lat"], event["lon"]), LANDMARK_RADIUS_M, LANDMARK_KINDS)
         if found is not None:
             names = {k: v for k, v in (found.get("names") or {}).items() if v}
+            offset_m = _project_m(coords, along, found["lat"], found["lon"]) - event["at_m"]
             event["params"]["landmark"] = {
                 "name": found["name"],
                 "names": names,
                 "kind": found["kind"],
                 "category": found.get("category") or "",
                 "distance_m": found["distance_m"],
+                "along_m": round(offset_m, 1),
+                "where": _landmark_where(offset_m),
             }
+
+
+def _landmark_where(offset_m: float) -> str:
+    """Where the turn is, seen from the landmark: after it (passed first), at it, before it."""
+    if offset_m < -LANDMARK_AT_M:
+        return "after"
+    return "at" if offset_m <= LANDMARK_AT_M else "before"
+
+
+def _project_m(coords: list, along: list[float], lat: float, lon: float) -> float:
+    """Along-route metres of the point of the route line nearest to (lat, lon)."""
+    xy = np.radians(np.asarray(coords, dtype=np.float64))
+    scale = math.cos(math.radians(lat))
+    points = np.column_stack((xy[:, 0] * scale, xy[:, 1])) * _EARTH_RADIUS_M
+    here = np.array([math.radians(lon) * scale, math.radians(lat)]) * _EARTH_RADIUS_M
+    if len(points) < 2:
+        return 0.0
+    start, step = points[:-1], np.diff(points, axis=0)
+    length2 = np.maximum((step**2).sum(axis=1), 1e-9)
+    t = np.clip(((here - start) * step).sum(axis=1) / length2, 0.0, 1.0)
+    gap = np.hypot(*(start + step * t[:, None] - here).T)
+    best = int(np.argmin(gap))
+    return along[best] + float(t[best]) * (along[best + 1] - along[best])
 
 
 def _event(code: str, at_m: float, segment: int, point: dict, **params: Any) -> dict:
@@ -235,7 +264,10 @@ def _barrier_events(
         if kind == "crossing":
             params = {
                 key: barrier.get(key, "unknown")
-                for key in ("signals", "sound", "vibration", "tactile_paving", "markings")
+                for key in (
+                    *("signals", "sound", "vibration", "tactile_paving", "markings"),
+                    *("island", "lanes"),
+                )
             }
             params |= {"kerb_before": None, "kerb_after": None}
         elif kind == "kerb":
@@ -464,7 +496,11 @@ def _notes(event: dict, lang: str) -> list[str]:
         if word not in messages.catalogue(lang):
             word = f"place_kind_{landmark['kind']}"
         kind = messages.say(lang, word)
-        notes.append(messages.say(lang, "dir_landmark", kind=kind, name=name.rstrip(". ")))
+        where = landmark.get("where", "at")
+        key = {"after": "dir_landmark_after", "before": "dir_landmark_before"}.get(
+            where, "dir_landmark_at"
+        )
+        notes.append(messages.say(lang, key, kind=kind, name=name.rstrip(". ")))
     if p.get("unmapped_junction"):
         notes.append(messages.say(lang, "dir_junction_note"))
     return notes
@@ -484,9 +520,12 @@ def _crossing(lang: str, p: dict) -> str:
         messages.say(lang, f"dir_sound_{_tri(p['sound'])}"),
         messages.say(lang, f"dir_vibration_{_tri(p['vibration'])}"),
         messages.say(lang, f"dir_tactile_{_tri(p['tactile_paving'])}"),
+        messages.say(lang, f"dir_island_{_tri(p.get('island'))}"),
     ]
     if p.get("markings") == "no":
         facts.append(messages.say(lang, "dir_unmarked"))
+    if isinstance(p.get("lanes"), int):
+        facts.append(messages.say(lang, "dir_lanes", n=p["lanes"]))
     for side in ("kerb_before", "kerb_after"):
         height = p.get(side)
         if isinstance(height, int | float):

@@ -21,7 +21,8 @@ CITIES = ("almaty", "oslo", "helsinki", "herrenberg")  # each described in data/
 
 
 def city_graph_dir(name: str) -> Path:
-    """Compile (or reuse) the graph of one of CITIES from its data file; returns its folder."""
+    """Compile (or reuse) the graph of one of CITIES from its data file, with the city's
+    transit feeds where it names any; returns its folder."""
     city = load_city(name)
     out = (
         settings.default_graph_dir()
@@ -37,6 +38,12 @@ def city_graph_dir(name: str) -> Path:
         city_names=city.names,
         progress=lambda _: None,
     )
+    feeds = [path for path in city.files("gtfs") if path.is_file()]
+    if feeds:  # as `jol build` does: the city's timetable beside its streets
+        from transit.build import build_for_cli
+
+        code, report = build_for_cli(feeds, out, force=False, progress=lambda _: None)
+        assert code == 0, report
     return out
 
 

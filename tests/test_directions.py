@@ -303,7 +303,8 @@ def test_route_answer_carries_maneuvers_and_directions_answer_each_format(client
 
 def test_landmarks_are_the_nearest_named_places_at_turns() -> None:
     """A turn names a stop, facility or entrance iff one lies within the radius,
-    judged from the places file read with pyarrow, not through PlaceIndex."""
+    judged from the places file read with pyarrow, not through PlaceIndex; it says the turn
+    comes after, at or before it as shapely projects the place on the route line."""
     import pyarrow.parquet as pq
 
     from places import PlaceIndex
@@ -318,7 +319,7 @@ def test_landmarks_are_the_nearest_named_places_at_turns() -> None:
         if kind in directions.LANDMARK_KINDS
     ]
     places = PlaceIndex.load(router.graph.directory)
-    named = 0
+    named, wheres = 0, set()
     for answer, target in _routes("oslo", "blind", 10, seed=21):
         items = directions.maneuvers(answer, "ru", _parameters("oslo", "blind"), target, places)
         for m in (m for m in items if m["code"] == "turn"):
@@ -332,7 +333,62 @@ def test_landmarks_are_the_nearest_named_places_at_turns() -> None:
                 assert landmark["name"].rstrip(". ") in m["text"] or any(
                     n.rstrip(". ") in m["text"] for n in landmark["names"].values()
                 )
+                where = _where_by_shapely(answer, m, landmark)
+                if where is not None:
+                    assert landmark["where"] == where, (landmark, m["text"])
+                    wheres.add(where)
+                key = f"dir_landmark_{landmark['where']}"
+                head = messages.catalogue("ru")[key].split("{")[0]
+                assert head in m["text"], (key, m["text"])
     assert named >= 5
+    assert wheres >= {"after", "before"}, wheres
+
+
+def _where_by_shapely(answer: dict, turn: dict, landmark: dict) -> str | None:
+    """Whether the turn comes after, at or before the landmark along the route line,
+    measured with shapely in local metres; None within a metre of a threshold."""
+    from shapely.geometry import LineString, Point
+
+    coords = answer["routes"][0]["geometry"]["coordinates"]
+    lat0 = math.radians(turn["lat"])
+
+    def xy(lon: float, lat: float) -> tuple[float, float]:
+        return math.radians(lon) * math.cos(lat0) * 6_371_008.8, math.radians(lat) * 6_371_008.8
+
+    line = LineString([xy(lon, lat) for lon, lat in coords])
+    place = next(
+        (
+            p
+            for p in _oslo_places()
+            if p["name"] == landmark["name"]
+            and abs(
+                _metres([turn["lon"], turn["lat"]], [p["lon"], p["lat"]]) - landmark["distance_m"]
+            )
+            < 1.0
+        ),
+        None,
+    )
+    if place is None:
+        return None
+    offset = line.project(Point(xy(place["lon"], place["lat"]))) - line.project(
+        Point(xy(turn["lon"], turn["lat"]))
+    )
+    limit = directions.LANDMARK_AT_M
+    if abs(abs(offset) - limit) < 1.0:
+        return None
+    return "after" if offset < -limit else "before" if offset > limit else "at"
+
+
+@functools.cache
+def _oslo_places() -> list[dict]:
+    import pyarrow.parquet as pq
+
+    router = city_router("oslo")
+    table = pq.read_table(router.graph.directory / settings.PLACES_FILENAME).to_pydict()
+    return [
+        {"lat": lat, "lon": lon, "name": name}
+        for lat, lon, name in zip(table["lat"], table["lon"], table["name"], strict=True)
+    ]
 
 
 def test_every_unmapped_junction_is_said() -> None:
@@ -454,3 +510,85 @@ def test_steep_stretches_and_steps_are_announced_before_they_are_reached() -> No
                     assert messages.say("ru", "dir_ahead_steps") in items[i - 1]["after"]
                     steps += 1
     assert steep > 0 and steps > 0
+
+
+# Ways a pedestrian crossing can cross: carriageways (an independent list, not the build's).
+_CARRIAGEWAYS = frozenset(
+    [
+        "residential",
+        "service",
+        "unclassified",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "road",
+        "living_street",
+        "track",
+        "trunk",
+        "trunk_link",
+    ]
+)
+
+
+def _raw_island_lanes(raw: OsmIndex, barrier: dict) -> tuple[str | None, int | None]:
+    """Island and lanes to cross as the raw OSM tags them (None: not tagged)."""
+    if barrier["osm_type"] == "node":
+        tags, nodes = raw.node_tags.get(barrier["osm_id"], {}), {barrier["osm_id"]}
+    else:
+        tags, nodes = raw.way_tags.get(barrier["osm_id"], {}), set()
+        nodes = set(raw.way_nodes.get(barrier["osm_id"], []))
+    if tags.get("crossing:lanes", "").isdigit():
+        return _raw_island(tags), int(tags["crossing:lanes"])
+    island = _raw_island(tags)
+    lanes = [
+        int(raw.way_tags[w]["lanes"])
+        for w, refs in raw.way_nodes.items()
+        if raw.way_tags.get(w, {}).get("highway") in _CARRIAGEWAYS
+        and raw.way_tags[w].get("lanes", "").isdigit()
+        and nodes.intersection(refs)
+    ]
+    return island, max(lanes) if lanes else None
+
+
+def _raw_island(tags: dict) -> str | None:
+    island = tags.get("crossing:island")
+    if island not in ("yes", "no"):
+        island = "yes" if tags.get("traffic_calming") == "island" else None
+    return island
+
+
+@pytest.mark.parametrize("city", ["oslo", "helsinki"])
+def test_crossings_say_island_and_lanes_as_the_raw_osm_tags_them(city: str) -> None:
+    """Every crossing on sampled routes whose raw OSM gives an island or the crossed road's
+    lanes has them said, in every language; untagged, the island is said as unknown."""
+    raw = _raw(city)
+    with_lanes = 0
+    for answer, target in _routes(city, "blind", 25, seed=41):
+        said = {
+            lang: directions.maneuvers(answer, lang, _parameters(city, "blind"), target)
+            for lang in LANGS
+        }
+        passed = [
+            b
+            for s in answer["routes"][0]["segments"]
+            for b in s["barriers"]
+            if b["kind"] == "crossing"
+        ]
+        for barrier in passed:
+            island, lanes = _raw_island_lanes(raw, barrier)
+            assert barrier["island"] == (island or "unknown"), barrier
+            assert barrier["lanes"] == (lanes or "unknown"), barrier
+            for lang in LANGS:
+                text = next(
+                    m["text"]
+                    for m in said[lang]
+                    if m["code"] == "crossing" and m.get("osm_id") == barrier["osm_id"]
+                )
+                assert messages.say(lang, f"dir_island_{island or 'unknown'}") in text
+                if lanes is not None:
+                    assert messages.say(lang, "dir_lanes", n=lanes) in text, (barrier, text)
+                    with_lanes += 1
+    assert with_lanes >= 3

@@ -175,3 +175,46 @@ def test_cli_usage_errors_exit_two(almaty) -> None:
     )
     assert bad_profile.returncode == 2
     assert "invalid choice: 'x'" in bad_profile.stderr and "wheelchair_manual" in bad_profile.stderr
+
+
+def test_roads_keep_their_lanes_and_crossing_nodes_the_lanes_crossed() -> None:
+    """Each road edge's lanes are its OSM way's `lanes` (read with pyosmium); each crossing
+    node on a road knows the most lanes of the roads through it, or unknown (-1)."""
+    path = settings.data_dir() / "osm-accessibility-fixtures/oslo-east-filtered.osm.pbf"
+    lanes, through = {}, {}
+    for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+        text = way.tags.get("lanes", "")
+        lanes[way.id] = int(text) if text.isdigit() and int(text) > 0 else -1
+        for ref in way.nodes:
+            through.setdefault(ref.ref, set()).add(way.id)
+    a = city_router("oslo").graph.arrays
+    roads = np.flatnonzero(a["edge_is_road"])
+    tagged = [int(lanes.get(int(a["edge_osm_way_id"][e]), -1)) for e in roads]
+    assert a["edge_lanes"][roads].tolist() == tagged
+    assert sum(n > 0 for n in tagged) > 500
+    checked = 0
+    for node in np.flatnonzero(a["node_is_crossing"]):
+        at_roads = {
+            int(a["edge_osm_way_id"][e])
+            for e in np.flatnonzero(a["edge_u"] == node)
+            if a["edge_is_road"][e]
+        }
+        if not at_roads:
+            continue
+        expected = max(lanes[w] for w in at_roads & through[int(a["node_osmid"][node])])
+        assert a["node_crossing_lanes"][node] == expected, int(a["node_osmid"][node])
+        checked += expected > 0
+    assert checked >= 10
+
+
+def test_islands_and_lane_counts_are_read_as_tagged_else_unknown() -> None:
+    from graph_build import tags
+
+    assert tags.crossing_island({"crossing:island": "yes"}) == tags.YES
+    assert tags.crossing_island({"crossing:island": "no", "traffic_calming": "island"}) == tags.NO
+    assert tags.crossing_island({"traffic_calming": "island"}) == tags.YES
+    assert tags.crossing_island({"traffic_calming": "bump"}) == tags.UNKNOWN
+    assert [tags.lane_count(v) for v in ("2", " 4 ", "2;3", "0", "many", None)] == [
+        *(2, 4),
+        *(-1, -1, -1, -1),
+    ]

@@ -729,6 +729,8 @@ def test_mode_switch_plans_with_public_transport_by_keyboard(
     assert browser.execute_script("return document.getElementById('mode-transit').checked")
     # A weekday morning inside the Almaty feed's service dates.
     browser.execute_script("document.getElementById('depart-input').value='2026-05-04T08:00'")
+    # Keep a copy of each plan answer the page gets, to compare its legs' maneuvers with.
+    browser.execute_script(_KEEP_PLAN_ANSWERS)
     _plan_typed(browser, ALMATY_FROM, ALMATY_TO)
     heading = _wait(browser, lambda b: b.find_elements(By.ID, "plan-heading"), timeout=60)[0]
     lang = browser.execute_script("return document.documentElement.lang")
@@ -746,6 +748,7 @@ def test_mode_switch_plans_with_public_transport_by_keyboard(
         ".map(p => p.getAttribute('class') || '').filter(c => c.includes('jol-leg-'))"
     )
     assert {c.split("jol-leg-")[1].split()[0] for c in drawn} == modes
+    _assert_leg_maneuvers_as_answered(browser, tables, "en")
     _assert_no_violations(_axe(browser, axe_source), "the page with a journey open")
     for other in ("ru", "kk"):
         browser.execute_script(
@@ -755,4 +758,49 @@ def test_mode_switch_plans_with_public_transport_by_keyboard(
         )
         text = browser.find_element(By.ID, "plan-heading").text
         assert text == tables[other]["plan_heading"].replace("{n}", str(n))
+        _wait(browser, lambda b, o=other: b.execute_script(_LAST_PLAN_LANG) == o, timeout=60)
+        _assert_leg_maneuvers_as_answered(browser, tables, other)
+    _assert_no_violations(_axe(browser, axe_source), "a journey's maneuvers in Kazakh")
     browser.execute_script("window.localStorage.clear();")
+
+
+# Wraps fetch so the test sees the same plan answers the page renders.
+_KEEP_PLAN_ANSWERS = """
+window.__plans = [];
+const real = window.fetch;
+window.fetch = function (url, options) {
+  return real(url, options).then(function (r) {
+    if (String(url).includes('/api/v1/plan') && r.ok) {
+      const lang = JSON.parse(options.body).lang;
+      r.clone().json().then(function (d) { window.__plans.push({lang: lang, answer: d}); });
+    }
+    return r;
+  });
+};
+"""
+_LAST_PLAN_LANG = "const p = window.__plans; return p.length ? p[p.length - 1].lang : null;"
+
+
+def _assert_leg_maneuvers_as_answered(browser: Any, tables: dict, lang: str) -> None:
+    """Under each leg of the open journey, its maneuvers from the plan answer in `lang`,
+    in order, in a list named by its heading."""
+    from selenium.webdriver.common.by import By
+
+    def shown(b: Any) -> list[list[str]]:
+        first = b.find_element(By.CSS_SELECTOR, "details.itinerary")
+        return [
+            [li.text for li in leg.find_elements(By.CSS_SELECTOR, "ol.maneuvers > li")]
+            for leg in first.find_elements(By.CSS_SELECTOR, "li.leg")
+        ]
+
+    plans = browser.execute_script("return window.__plans;")
+    answer = next(p["answer"] for p in reversed(plans) if p["lang"] == lang)
+    expected = [
+        [m["text"] for m in leg.get("maneuvers", [])] for leg in answer["itineraries"][0]["legs"]
+    ]
+    assert any(expected), expected
+    _wait(browser, lambda b: shown(b) == expected, timeout=30)
+    first = browser.find_element(By.CSS_SELECTOR, "details.itinerary")
+    for listing in first.find_elements(By.CSS_SELECTOR, "ol.maneuvers"):
+        label = browser.find_element(By.ID, listing.get_attribute("aria-labelledby"))
+        assert label.text == tables[lang]["leg_maneuvers"]

@@ -69,6 +69,11 @@ def _schemas(overrides_schema: dict[str, Any]) -> dict[str, Any]:
             "tactile_paving": _TRISTATE,
             "step_count": {"oneOf": [{"type": "integer"}, _UNKNOWN]},
             "handrail": _any_or_unknown(),
+            "island": {**_TRISTATE, "description": "crossing: a refuge island halfway"},
+            "lanes": {
+                "oneOf": [{"type": "integer", "minimum": 1}, _UNKNOWN],
+                "description": "crossing: lanes of the crossed road (its `lanes` tag)",
+            },
         },
         "additionalProperties": True,
     }

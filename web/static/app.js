@@ -66,6 +66,7 @@
     lastError: null,
     lastQuery: null,
     lastPlan: null,
+    lastPlanQuery: null,
   };
 
   var map, routeLayer, markerLayer, streetsLayer, endMarkers = {};
@@ -111,8 +112,10 @@
     renderProfiles();
     renderLegend();
     renderDataInfo();
-    if (state.lastPlan) renderPlan(state.lastPlan, false);
-    else if (state.lastAnswer) {
+    if (state.lastPlan) {
+      renderPlan(state.lastPlan, false);
+      replan(lang);
+    } else if (state.lastAnswer) {
       renderRoute(state.lastAnswer, false);
       respeak(lang);
     } else if (state.lastError) renderError(state.lastError, false);
@@ -135,6 +138,26 @@
       })
       .then(function (data) {
         if (data && state.lang === lang) renderRoute(data, false);
+      })
+      .catch(function () {});
+  }
+
+  // The legs' maneuvers come in the language asked for: ask again after a switch.
+  function replan(lang) {
+    var query = state.lastPlanQuery;
+    if (!query || query.lang === lang) return;
+    var body = Object.assign({}, query, { lang: lang });
+    state.lastPlanQuery = body;
+    fetch("/api/v1/plan", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (data) {
+        if (data && state.lang === lang && state.lastPlan) renderPlan(data, false);
       })
       .catch(function () {});
   }
@@ -743,6 +766,9 @@
     if (depart) body.depart_at = depart;
     var modeInput = document.querySelector("input[name=mode]:checked");
     if (modeInput && modeInput.value === "transit") {
+      // With lang the plan answer carries each leg's spoken maneuvers in that language.
+      body.lang = state.lang;
+      state.lastPlanQuery = body;
       submitPlan(body);
       return;
     }
@@ -914,6 +940,19 @@
     if (bounds.length) map.fitBounds(bounds, { padding: [30, 30] });
   }
 
+  // A leg's spoken maneuvers as a list under it, named for screen readers.
+  function legManeuvers(leg, id) {
+    var items = leg.maneuvers || [];
+    if (!items.length) return null;
+    return el("div", { class: "leg-maneuvers" }, [
+      el("h4", { id: id + "-heading", text: t("leg_maneuvers") }),
+      el("ol", { class: "maneuvers", "aria-labelledby": id + "-heading" },
+        items.map(function (m) {
+          return el("li", { class: "maneuver maneuver-" + m.code, text: m.text });
+        })),
+    ]);
+  }
+
   function renderPlan(answer, announce) {
     state.lastPlan = answer;
     state.lastAnswer = null;
@@ -939,7 +978,7 @@
       });
       var label = it.kind === "street" ? t("itinerary_street") + ": " + summary : summary;
       var legs = el("ol", { class: "legs" });
-      it.legs.forEach(function (leg) {
+      it.legs.forEach(function (leg, j) {
         var warnings = (leg.warnings || []).map(function (w) {
           return el("li", { text: warningText(w) });
         });
@@ -947,6 +986,7 @@
           el("li", { class: "leg leg-" + leg.mode }, [
             el("span", { text: clock(leg.departure) + " " + legText(leg) }),
             warnings.length ? el("ul", { class: "warnings" }, warnings) : null,
+            legManeuvers(leg, "leg-" + i + "-" + j),
           ])
         );
       });
