@@ -41,6 +41,8 @@ class StreetGraph:
     node_is_crossing: np.ndarray
     node_crossing_signals: np.ndarray
     node_crossing_markings: np.ndarray
+    node_crossing_island: np.ndarray  # yes/no/unknown codes
+    node_crossing_lanes: np.ndarray  # lanes to cross, -1 unknown
     node_sound: np.ndarray
     node_vibration: np.ndarray
     node_button: np.ndarray
@@ -76,6 +78,9 @@ class StreetGraph:
     edge_is_crossing: np.ndarray
     edge_crossing_signals: np.ndarray
     edge_crossing_markings: np.ndarray
+    edge_crossing_island: np.ndarray
+    edge_crossing_lanes: np.ndarray
+    edge_lanes: np.ndarray  # lanes of a road way, -1 unknown
     edge_sound: np.ndarray
     edge_vibration: np.ndarray
     edge_tactile: np.ndarray

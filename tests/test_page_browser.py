@@ -134,7 +134,7 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    from places import PlaceIndex
+    from services import load_services
 
     ru = _i18n()["ru"]
     _open(browser, live_server + "/", fresh=True)
@@ -170,7 +170,8 @@ def test_plan_a_wheelchair_route_by_keyboard_only(
     assert status.startswith(ru["route_found"].split(":")[0])
 
     # The page shows what the router answers for the same two points.
-    place = PlaceIndex.load(router.graph.directory).search(FROM_QUERY, limit=8)[0]
+    # The page's own index: street places plus the compiled timetable's stops.
+    place = load_services(router.graph.directory).places.search(FROM_QUERY, limit=8)[0]
     to_lat, to_lon = (float(x) for x in TO_TYPED.split(","))
     expected = router.route((place["lat"], place["lon"]), (to_lat, to_lon), "wheelchair_manual")
     route = expected["routes"][0]
