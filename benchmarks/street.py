@@ -241,7 +241,9 @@ def over_http(graph_dir: Path, pairs, profiles: list[str]) -> tuple[dict, float]
     """Latency per profile through gunicorn on loopback, and the workers' peak RSS (MiB)."""
     import requests
 
-    with jol_server(graph_dir, name="street-server") as server:
+    # One client address sends every request: lift the route bucket, or this times 429s.
+    unlimited = {"JOL_RATE_LIMITS": "route=off"}
+    with jol_server(graph_dir, name="street-server", env=unlimited) as server:
         base = server.base
         session = requests.Session()
         results = {}
@@ -256,8 +258,8 @@ def over_http(graph_dir: Path, pairs, profiles: list[str]) -> tuple[dict, float]
                 t = time.perf_counter()
                 reply = session.post(f"{base}/api/v1/route", json=body, timeout=30)
                 times.append(time.perf_counter() - t)
-                if reply.status_code >= 500:
-                    raise RuntimeError(f"server error {reply.status_code}: {reply.text[:200]}")
+                if reply.status_code not in (200, 422):  # an answer, or no accessible route
+                    raise RuntimeError(f"server answered {reply.status_code}: {reply.text[:200]}")
             results[profile] = _percentiles(times)
         return results, _tree_peak_rss_mib(server.pid)
 
