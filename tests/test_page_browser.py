@@ -34,9 +34,12 @@ def _i18n() -> dict[str, dict[str, str]]:
 
 
 def _wait(browser: Any, condition: Any, timeout: float = WAIT_S) -> Any:
+    """Until `condition` holds; an element the page re-rendered meanwhile means "ask again"."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout).until(condition)
+    stale = (StaleElementReferenceException,)
+    return WebDriverWait(browser, timeout, ignored_exceptions=stale).until(condition)
 
 
 def _open(browser: Any, url: str, *, fresh: bool = False) -> None:
@@ -757,9 +760,10 @@ def test_mode_switch_plans_with_public_transport_by_keyboard(
             "s.dispatchEvent(new Event('change'));",
             other,
         )
-        text = browser.find_element(By.ID, "plan-heading").text
-        assert text == tables[other]["plan_heading"].replace("{n}", str(n))
+        # The page asks for the plan again in the new language and lists it anew.
         _wait(browser, lambda b, o=other: b.execute_script(_LAST_PLAN_LANG) == o, timeout=60)
+        said = tables[other]["plan_heading"].replace("{n}", str(n))
+        _wait(browser, lambda b, h=said: b.find_element(By.ID, "plan-heading").text == h)
         _assert_leg_maneuvers_as_answered(browser, tables, other)
     _assert_no_violations(_axe(browser, axe_source), "a journey's maneuvers in Kazakh")
     browser.execute_script("window.localStorage.clear();")
