@@ -35,7 +35,13 @@ class Services:
 
     @functools.cached_property
     def places(self) -> PlaceIndex | None:
-        return _load_places(self.graph_dir)
+        return _load_places(self.graph_dir, self.timetable)
+
+    @functools.cached_property
+    def timetable(self) -> Timetable | None:
+        """The timetable compiled beside the graph (read once: place search and plans share
+        it), or None without one."""
+        return _load_timetable(self.graph_dir)
 
     @functools.cached_property
     def streets(self) -> StreetLines:
@@ -68,27 +74,30 @@ def services_for(router: Router) -> Services:
     return Services(router)
 
 
-def _load_places(graph_dir: Path) -> PlaceIndex | None:
+def _load_places(graph_dir: Path, timetable: Timetable | None) -> PlaceIndex | None:
     """The place index if the build wrote one; the API answers 503 without it."""
     if not (graph_dir / settings.PLACES_FILENAME).exists():
         _log.warning("no %s in %s: place search disabled", settings.PLACES_FILENAME, graph_dir)
         return None
-    return PlaceIndex.load(graph_dir, _transit_stops(graph_dir))
+    return PlaceIndex.load(graph_dir, _transit_stops(timetable) if timetable else [])
 
 
-def _transit_stops(graph_dir: Path) -> list[TransitStop]:
-    """The compiled timetable's served stops, for place search; [] without a timetable.
+def _load_timetable(graph_dir: Path) -> Timetable | None:
+    if not (graph_dir / NPZ).is_file():
+        return None
+    try:
+        return Timetable.load(graph_dir)
+    except (OSError, ValueError, KeyError) as exc:  # streets still serve; say why not transit
+        _log.warning("timetable in %s unreadable (%s): no stops or plans", graph_dir, exc)
+        return None
+
+
+def _transit_stops(timetable: Timetable) -> list[TransitStop]:
+    """The compiled timetable's served stops, for place search.
 
     Composed here rather than in places/ so the place index needs no knowledge of the
     compiled arrays; a platform of a station is listed as its station, once.
     """
-    if not (graph_dir / NPZ).is_file():
-        return []
-    try:
-        timetable = Timetable.load(graph_dir)
-    except (OSError, ValueError, KeyError) as exc:  # streets still searchable; say why not stops
-        _log.warning("timetable in %s unreadable (%s): stops not searchable", graph_dir, exc)
-        return []
     modes: dict[int, set[str]] = {}
     for stop, words in timetable.served_stop_modes().items():
         parent = int(timetable.stop_parent[stop])

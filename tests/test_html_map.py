@@ -8,8 +8,7 @@ log recorded, to show that it draws the route and asks the network for nothing.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,10 @@ import pytest
 from web_fixtures import (
     ALMATY_FROM,
     ALMATY_TO,
-    CHROMEDRIVER,
     STEEP_FROM,
     STEEP_OVERRIDES,
     STEEP_TO,
-    chromium_binary,
+    chromium,
 )
 
 from cli.main import main
@@ -175,38 +173,10 @@ def test_cli_html_map_of_a_failure_lists_what_blocks(
 
 
 @pytest.fixture(scope="module")
-def logging_browser() -> Any:
+def logging_browser() -> Iterator[Any]:
     """Headless Chromium like web_fixtures.browser, but recording its network log."""
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-    from selenium.webdriver.chrome.service import Service
-
-    binary = chromium_binary()
-    if binary is None or not CHROMEDRIVER.is_file():
-        pytest.skip("no chromium/chromium-driver: apt-get install chromium chromium-driver")
-    profile_dir = tempfile.mkdtemp(prefix="jol-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--window-size=1200,1000",
-        f"--user-data-dir={profile_dir}",
-    ):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    with chromium({"goog:loggingPrefs": {"performance": "ALL", "browser": "ALL"}}) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile_dir, ignore_errors=True)
 
 
 def _network_events(driver: Any) -> list[dict]:

@@ -7,7 +7,6 @@ by keyboard with a typed key.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,8 +21,7 @@ from test_page_browser import (
     _tab_to,
     _wait,
 )
-from web_fixtures import _UNREACHABLE_TILES, ALMATY_FROM, ALMATY_TO, _free_port
-from werkzeug.serving import make_server
+from web_fixtures import ALMATY_FROM, ALMATY_TO, serving
 
 pytest_plugins = ["web_fixtures"]
 pytestmark = pytest.mark.browser
@@ -33,18 +31,9 @@ DISPATCHER = "dispatcher-page-key-0123456789"
 @pytest.fixture(scope="module")
 def taxi_server(router: Any) -> Iterator[str]:
     """A real server whose operator turned the page's Invataxi line on (no keys at all)."""
-    from web.app import create_app
-
-    keys = f"dispatcher:{DISPATCHER}"
-    config = {"JOL_TILE_URL": _UNREACHABLE_TILES, "JOL_PAGE_TAXI": "on", "JOL_API_KEYS": keys}
-    server = make_server("127.0.0.1", _free_port(), create_app(router, config=config), True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    config = {"JOL_PAGE_TAXI": "on", "JOL_API_KEYS": f"dispatcher:{DISPATCHER}"}
+    with serving(router, config) as base:
+        yield base
 
 
 def _trip_url(base: str, lang: str) -> str:

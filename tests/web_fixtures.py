@@ -11,6 +11,7 @@ werkzeug server on a free localhost port.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -109,9 +110,17 @@ def live_server(router: Any) -> Iterator[str]:
     Its tile URL points at a closed local port so browser tests never reach
     the internet and always exercise the offline base map (Jol's own streets).
     """
+    with serving(router, {}) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serving(router: Any, config: dict[str, Any]) -> Iterator[str]:
+    """The app around `router` with `config` on a real threaded server; yields its base URL.
+    Map tiles point at a closed port unless `config` says otherwise."""
     from web.app import create_app
 
-    app = create_app(router=router, config={"JOL_TILE_URL": _UNREACHABLE_TILES})
+    app = create_app(router=router, config={"JOL_TILE_URL": _UNREACHABLE_TILES, **config})
     server = make_server("127.0.0.1", _free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -141,6 +150,14 @@ def axe_source() -> str:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Headless Debian Chromium driven by /usr/bin/chromedriver via selenium."""
+    with chromium() as driver:
+        yield driver
+
+
+@contextlib.contextmanager
+def chromium(capabilities: dict[str, Any] | None = None) -> Iterator[Any]:
+    """A headless Chromium with its own profile, offline-safe flags and `capabilities`
+    (e.g. goog:loggingPrefs); skips the test where Chromium or its driver is missing."""
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     from selenium.webdriver.chrome.service import Service
 
@@ -164,6 +181,8 @@ def browser() -> Iterator[Any]:
         f"--user-data-dir={profile_dir}",
     ):
         options.add_argument(flag)
+    for name, value in (capabilities or {}).items():
+        options.set_capability(name, value)
     # An explicit driver path keeps selenium-manager from trying to download one.
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)

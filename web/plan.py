@@ -6,15 +6,13 @@ graph is loaded once per worker, and routing.journeys.plan_journeys answers.
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from routing.journeys import add_maneuvers, plan_journeys
-from transit.timetable import NPZ, Timetable
+from transit.timetable import Timetable
 from web import params
 from web.api_routes import _spend_token
 from web.errors import ApiError, invalid
@@ -32,18 +30,11 @@ _PLAN_FIELDS = {
     "max_itineraries",
     "lang",
 }
-_lock = threading.Lock()
 
 
 def timetable() -> Timetable | None:
-    """The timetable compiled beside the loaded graph, or None when it has none."""
-    ext = current_app.extensions
-    if "jol.timetable" not in ext:
-        with _lock:
-            if "jol.timetable" not in ext:
-                folder = Path(current_app.extensions["jol.router"].graph.directory)
-                ext["jol.timetable"] = Timetable.load(folder) if (folder / NPZ).is_file() else None
-    return ext["jol.timetable"]
+    """The timetable compiled beside the loaded graph (the one place search read), or None."""
+    return current_app.extensions["jol.services"].timetable
 
 
 def feeds() -> list[dict]:

@@ -121,6 +121,19 @@
     } else if (state.lastError) renderError(state.lastError, false);
   }
 
+  // POST a JSON body; resolves to {ok, data} with the parsed answer (errors are JSON too).
+  function postJson(path, body) {
+    return fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    }).then(function (r) {
+      return r.json().then(function (data) {
+        return { ok: r.ok, data: data };
+      });
+    });
+  }
+
   // Maneuvers are said by the server in the language asked for: after a
   // switch the same route is asked for again in the new language.
   function respeak(lang) {
@@ -128,13 +141,9 @@
     if (!query || query.lang === lang) return;
     var body = Object.assign({}, query, { lang: lang });
     state.lastQuery = body;
-    fetch("/api/v1/route", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    })
-      .then(function (r) {
-        return r.ok ? r.json() : null;
+    postJson("/api/v1/route", body)
+      .then(function (res) {
+        return res.ok ? res.data : null;
       })
       .then(function (data) {
         if (data && state.lang === lang) renderRoute(data, false);
@@ -148,13 +157,9 @@
     if (!query || query.lang === lang) return;
     var body = Object.assign({}, query, { lang: lang });
     state.lastPlanQuery = body;
-    fetch("/api/v1/plan", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    })
-      .then(function (r) {
-        return r.ok ? r.json() : null;
+    postJson("/api/v1/plan", body)
+      .then(function (res) {
+        return res.ok ? res.data : null;
       })
       .then(function (data) {
         if (data && state.lang === lang && state.lastPlan) renderPlan(data, false);
@@ -778,16 +783,7 @@
     shareInUrl(body);
     setStatus(t("searching"));
     document.getElementById("results").setAttribute("aria-busy", "true");
-    fetch("/api/v1/route", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    })
-      .then(function (r) {
-        return r.json().then(function (data) {
-          return { ok: r.ok, data: data };
-        });
-      })
+    postJson("/api/v1/route", body)
       .then(function (res) {
         if (res.ok) renderRoute(res.data, true);
         else renderError(res.data.error || { code: "other", message: "" }, true);
@@ -869,16 +865,7 @@
     setStatus(t("searching"));
     var results = document.getElementById("results");
     results.setAttribute("aria-busy", "true");
-    fetch("/api/v1/plan", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    })
-      .then(function (r) {
-        return r.json().then(function (data) {
-          return { ok: r.ok, data: data };
-        });
-      })
+    postJson("/api/v1/plan", body)
       .then(function (res) {
         if (res.ok) renderPlan(res.data, true);
         else {
@@ -1101,15 +1088,9 @@
       return section;
     }
     section.setAttribute("aria-busy", "true");
-    fetch("/api/v1/taxi/trip", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(query),
-    })
-      .then(function (r) {
-        return r.json().then(function (data) {
-          return r.ok ? data : null;
-        });
+    postJson("/api/v1/taxi/trip", query)
+      .then(function (res) {
+        return res.ok ? res.data : null;
       })
       .catch(function () {
         return null;
